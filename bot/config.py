@@ -1,0 +1,212 @@
+"""Configuration: `config.yml` holds a deployment's defaults, the environment overrides secrets and URLs.
+
+Every problem is reported as one `ConfigError` sentence that names the key, so an operator knows what to fix.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import yaml
+from babel import Locale, UnknownLocaleError
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_CONFIG_PATH = PROJECT_ROOT / "config.yml"
+TELEGRAM_BASE_URL = "https://api.telegram.org/bot"
+
+# Environment variable -> dotted config key it overrides.
+ENV_OVERRIDES = {
+    "DATABASE_URL": "database_url",
+    "RASA_URL": "nlu.url",
+    "TELEGRAM_BASE_URL": "telegram.base_url",
+    "WEBHOOK_URL": "webhook.url",
+    "WEBHOOK_SECRET": "webhook.secret",
+}
+
+_TOKEN_RE = re.compile(r"^\d+:[A-Za-z0-9_-]+$")
+_SECRET_RE = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
+
+
+class ConfigError(Exception):
+    """Invalid configuration; the message is one sentence naming the key."""
+
+    def __init__(self, key: str, problem: str):
+        self.key = key
+        super().__init__(f"Configuration key '{key}' {problem}.")
+
+
+@dataclass(frozen=True)
+class NluConfig:
+    url: str = "http://127.0.0.1:5005"
+    timeout_seconds: float = 0.8
+
+
+@dataclass(frozen=True)
+class WebhookConfig:
+    url: str | None = None
+    listen: str = "127.0.0.1"
+    port: int = 8443
+    secret: str | None = None
+
+
+@dataclass(frozen=True)
+class Config:
+    languages: tuple[str, ...] = ("sv", "en")
+    default_language: str = "sv"
+    time_zone: str = "Europe/Stockholm"
+    database_url: str = "sqlite:///var/kompis.db"
+    nlu: NluConfig = field(default_factory=NluConfig)
+    telegram_base_url: str = TELEGRAM_BASE_URL
+    max_send_retries: int = 3
+    webhook: WebhookConfig = field(default_factory=WebhookConfig)
+    local_api_host: str = "127.0.0.1"
+    local_api_port: int = 8081
+    invite_valid_days: int = 30
+    invite_max_uses: int = 200
+    min_group_size: int = 3
+    token: str | None = None
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.time_zone)
+
+
+def load_config(path: Path | str | None = None, env: dict[str, str] | None = None) -> Config:
+    """Read the YAML file, apply environment overrides and validate everything."""
+    env = dict(os.environ if env is None else env)
+    path = Path(path or env.get("KOMPIS_CONFIG") or DEFAULT_CONFIG_PATH)
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except FileNotFoundError:
+        raise ConfigError("KOMPIS_CONFIG", f"points to {path}, which does not exist") from None
+    except yaml.YAMLError as exc:
+        raise ConfigError("KOMPIS_CONFIG", f"points to {path}, which is not valid YAML ({exc})") from None
+    if not isinstance(raw, dict):
+        raise ConfigError("KOMPIS_CONFIG", f"points to {path}, which is not a mapping of keys")
+    for variable, key in ENV_OVERRIDES.items():
+        if env.get(variable):
+            _set_dotted(raw, key, env[variable])
+    return _build(raw, token=env.get("TELEGRAM_BOT_TOKEN") or None, base_dir=path.parent)
+
+
+def _set_dotted(raw: dict, key: str, value: str) -> None:
+    *parents, last = key.split(".")
+    node = raw
+    for part in parents:
+        node = node.setdefault(part, {}) or {}
+    node[last] = value
+
+
+def _section(raw: dict, key: str) -> dict:
+    value = raw.get(key) or {}
+    if not isinstance(value, dict):
+        raise ConfigError(key, "must be a mapping of keys")
+    return value
+
+
+def _number(section: dict, key: str, name: str, default, kind=int, minimum=0):
+    value = section.get(key, default)
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or (kind is int and not isinstance(value, int)):
+        raise ConfigError(name, f"must be a {'whole ' if kind is int else ''}number, not {value!r}")
+    if value < minimum:
+        raise ConfigError(name, f"must be at least {minimum}, not {value!r}")
+    return kind(value)
+
+
+def _url(value, name: str, schemes=("http", "https")) -> str:
+    if not isinstance(value, str) or not re.match(rf"^({'|'.join(schemes)})://[^\s/]+", value):
+        raise ConfigError(name, f"must be a URL starting with {' or '.join(s + '://' for s in schemes)}, not {value!r}")
+    return value
+
+
+def _language(code, name: str) -> str:
+    if not isinstance(code, str):
+        raise ConfigError(name, f"must be a language code such as 'sv', not {code!r}")
+    try:
+        Locale.parse(code)
+    except (UnknownLocaleError, ValueError):
+        raise ConfigError(name, f"names '{code}', which is not a known language code") from None
+    return code
+
+
+def _database_url(value, base_dir: Path) -> str:
+    if not isinstance(value, str) or not re.match(r"^(sqlite|postgresql)(\+\w+)?://", value):
+        raise ConfigError("database_url", f"must start with sqlite:/// or postgresql://, not {value!r}")
+    if value.startswith("sqlite:///") and not value.startswith("sqlite:////") and value != "sqlite:///:memory:":
+        # A relative SQLite path is relative to the config file, not to wherever the command runs.
+        value = "sqlite:///" + str((base_dir / value[len("sqlite:///"):]).resolve())
+    return value
+
+
+def _build(raw: dict, *, token: str | None, base_dir: Path) -> Config:
+    known = {"languages", "default_language", "time_zone", "database_url", "nlu", "telegram", "webhook",
+             "local_api", "invites", "privacy"}
+    for key in raw:
+        if key not in known:
+            raise ConfigError(str(key), "is not a known setting (known: " + ", ".join(sorted(known)) + ")")
+
+    languages = raw.get("languages", ["sv", "en"])
+    if not isinstance(languages, list) or not languages:
+        raise ConfigError("languages", "must be a non-empty list of language codes")
+    languages = tuple(_language(code, "languages") for code in languages)
+    if len(set(languages)) != len(languages):
+        raise ConfigError("languages", "lists a language more than once")
+    default_language = _language(raw.get("default_language", languages[0]), "default_language")
+    if default_language not in languages:
+        raise ConfigError("default_language", f"is '{default_language}', which is not in 'languages'")
+
+    time_zone = raw.get("time_zone", "Europe/Stockholm")
+    try:
+        ZoneInfo(str(time_zone))
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ConfigError("time_zone", f"names '{time_zone}', which is not a known time zone") from None
+
+    nlu_raw = _section(raw, "nlu")
+    nlu = NluConfig(
+        url=_url(nlu_raw.get("url", NluConfig.url), "nlu.url"),
+        timeout_seconds=_number(nlu_raw, "timeout_seconds", "nlu.timeout_seconds", 0.8, float, 0.05),
+    )
+
+    telegram_raw = _section(raw, "telegram")
+    base_url = _url(telegram_raw.get("base_url", TELEGRAM_BASE_URL), "telegram.base_url")
+
+    webhook_raw = _section(raw, "webhook")
+    webhook_url = webhook_raw.get("url")
+    if webhook_url:
+        webhook_url = _url(webhook_url, "webhook.url")
+    secret = webhook_raw.get("secret")
+    if secret is not None and (not isinstance(secret, str) or not _SECRET_RE.match(secret)):
+        raise ConfigError("webhook.secret", "may only hold 1-256 letters, digits, '_' and '-'")
+    webhook = WebhookConfig(
+        url=webhook_url or None,
+        listen=str(webhook_raw.get("listen", "127.0.0.1")),
+        port=_number(webhook_raw, "port", "webhook.port", 8443, int, 1),
+        secret=secret,
+    )
+
+    if token is not None and not _TOKEN_RE.match(token):
+        raise ConfigError("TELEGRAM_BOT_TOKEN", "is not a bot token of the form 123456:ABC-def")
+
+    local_raw = _section(raw, "local_api")
+    invites_raw = _section(raw, "invites")
+    privacy_raw = _section(raw, "privacy")
+    return Config(
+        languages=languages,
+        default_language=default_language,
+        time_zone=str(time_zone),
+        database_url=_database_url(raw.get("database_url", Config.database_url), base_dir),
+        nlu=nlu,
+        telegram_base_url=base_url,
+        max_send_retries=_number(telegram_raw, "max_send_retries", "telegram.max_send_retries", 3),
+        webhook=webhook,
+        local_api_host=str(local_raw.get("host", "127.0.0.1")),
+        local_api_port=_number(local_raw, "port", "local_api.port", 8081, int, 0),
+        invite_valid_days=_number(invites_raw, "valid_days", "invites.valid_days", 30, int, 1),
+        invite_max_uses=_number(invites_raw, "max_uses", "invites.max_uses", 200, int, 1),
+        min_group_size=_number(privacy_raw, "min_group_size", "privacy.min_group_size", 3, int, 1),
+        token=token,
+    )

@@ -1,0 +1,84 @@
+"""Per-chat dialogue state and the once-only handling of updates, shared by every bot process.
+
+State is written with optimistic concurrency: a writer names the version it read, and loses (StaleState)
+when another process wrote in between; the transport then runs the turn again on fresh state.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy import delete, insert, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlmodel import Session
+
+from bot.store.models import ChatState, ProcessedUpdate, utcnow
+
+
+class StaleState(Exception):
+    """Another process changed this chat's state since it was read."""
+
+
+@dataclass
+class DialogueState:
+    """A plain copy of a chat's state that a dialogue may change freely during one turn."""
+
+    chat_id: int
+    dialogue: str = ""
+    step: str = ""
+    data: dict = field(default_factory=dict)
+    version: int = 0  # 0: no row yet
+
+    def go(self, dialogue: str, step: str = "", **data) -> None:
+        self.dialogue, self.step, self.data = dialogue, step, dict(data)
+
+    def clear(self) -> None:
+        self.go("", "")
+
+
+def load_state(session: Session, *, chat_id: int) -> DialogueState:
+    row = session.get(ChatState, chat_id)
+    if row is None:
+        return DialogueState(chat_id=chat_id)
+    return DialogueState(chat_id, row.dialogue, row.step, json.loads(row.data or "{}"), row.version)
+
+
+def save_state(session: Session, *, state: DialogueState) -> None:
+    values = {"dialogue": state.dialogue, "step": state.step,
+              "data": json.dumps(state.data, ensure_ascii=False, sort_keys=True), "updated_at": utcnow()}
+    if state.version == 0:
+        inserted = session.execute(_insert_ignore(session, ChatState).values(chat_id=state.chat_id, version=1, **values))
+        if inserted.rowcount != 1:
+            raise StaleState(state.chat_id)
+        state.version = 1
+        return
+    changed = session.execute(
+        update(ChatState)
+        .where(ChatState.chat_id == state.chat_id, ChatState.version == state.version)
+        .values(version=state.version + 1, **values)
+    ).rowcount
+    if changed != 1:
+        raise StaleState(state.chat_id)
+    state.version += 1
+
+
+def claim_update(session: Session, *, update_id: int) -> bool:
+    """True the first time an update id is claimed; False for a repeat, from this or any other process."""
+    result = session.execute(_insert_ignore(session, ProcessedUpdate).values(update_id=update_id, processed_at=utcnow()))
+    return result.rowcount == 1
+
+
+def forget_updates_before(session: Session, *, before: datetime) -> int:
+    """Update ids only repeat within Telegram's redelivery window; older claims can go."""
+    return session.execute(delete(ProcessedUpdate).where(ProcessedUpdate.processed_at < before)).rowcount
+
+
+def _insert_ignore(session: Session, model):
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
+        return postgresql.insert(model).on_conflict_do_nothing()
+    if dialect == "sqlite":
+        return sqlite.insert(model).on_conflict_do_nothing()
+    return insert(model)

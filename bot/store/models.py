@@ -1,0 +1,140 @@
+"""The shared store's tables. Names say what a thing is in the domain; Alembic migrations follow these models."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from enum import Enum
+
+from sqlalchemy import BigInteger, Column, DateTime, Index, Text, TypeDecorator, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+class UTCDateTime(TypeDecorator):
+    """Aware UTC datetimes on both engines: SQLite forgets the zone, so it is attached again on reading."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        if value is not None:
+            if value.tzinfo is None:
+                raise ValueError("naive datetime given to the store; use an aware UTC datetime")
+            value = value.astimezone(timezone.utc)
+        return value
+
+    def process_result_value(self, value, dialect):
+        if value is not None and value.tzinfo is None:
+            value = value.replace(tzinfo=timezone.utc)
+        return value
+
+
+def _when(nullable: bool = True, index: bool = False) -> Column:
+    return Column(UTCDateTime(), nullable=nullable, index=index)
+
+
+class Role(str, Enum):
+    employee = "employee"
+    manager = "manager"
+    coordinator = "coordinator"
+
+
+class Organisation(SQLModel, table=True):
+    __tablename__ = "organisation"
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=200, unique=True)
+    created_at: datetime = Field(default_factory=utcnow, sa_column=_when(nullable=False))
+
+
+class Team(SQLModel, table=True):
+    __tablename__ = "team"
+    __table_args__ = (UniqueConstraint("organisation_id", "name"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    organisation_id: int = Field(foreign_key="organisation.id", ondelete="CASCADE", index=True)
+    name: str = Field(max_length=200)
+    created_at: datetime = Field(default_factory=utcnow, sa_column=_when(nullable=False))
+
+
+class Person(SQLModel, table=True):
+    """Someone who consented. Before consent nothing about a user is kept but the dialogue in progress."""
+
+    __tablename__ = "person"
+
+    id: int | None = Field(default=None, primary_key=True)
+    telegram_user_id: int = Field(sa_column=Column(BigInteger, unique=True, nullable=False))
+    chat_id: int = Field(sa_column=Column(BigInteger, nullable=False))
+    language: str = Field(max_length=16)
+    consent_at: datetime = Field(sa_column=_when(nullable=False))
+    unreachable_since: datetime | None = Field(default=None, sa_column=_when())
+    created_at: datetime = Field(default_factory=utcnow, sa_column=_when(nullable=False))
+
+
+class Membership(SQLModel, table=True):
+    """A person's role in an organisation, optionally in one of its teams."""
+
+    __tablename__ = "membership"
+    __table_args__ = (UniqueConstraint("person_id", "organisation_id", "team_id", "role"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    person_id: int = Field(foreign_key="person.id", ondelete="CASCADE", index=True)
+    organisation_id: int = Field(foreign_key="organisation.id", ondelete="CASCADE", index=True)
+    team_id: int | None = Field(default=None, foreign_key="team.id", ondelete="CASCADE", index=True)
+    role: str = Field(max_length=20)  # a Role value
+    created_at: datetime = Field(default_factory=utcnow, sa_column=_when(nullable=False))
+
+
+class Invite(SQLModel, table=True):
+    """A deep-link code (`t.me/<bot>?start=<code>`): unguessable, expiring, use-limited, revocable."""
+
+    __tablename__ = "invite"
+
+    id: int | None = Field(default=None, primary_key=True)
+    code: str = Field(max_length=64, unique=True)
+    organisation_id: int = Field(foreign_key="organisation.id", ondelete="CASCADE", index=True)
+    team_id: int | None = Field(default=None, foreign_key="team.id", ondelete="CASCADE")
+    role: str = Field(default=Role.employee.value, max_length=20)  # a Role value
+    expires_at: datetime = Field(sa_column=_when(nullable=False))
+    max_uses: int
+    uses: int = 0
+    revoked_at: datetime | None = Field(default=None, sa_column=_when())
+    created_at: datetime = Field(default_factory=utcnow, sa_column=_when(nullable=False))
+
+
+class ChatState(SQLModel, table=True):
+    """Where a chat stands in a dialogue. `version` makes concurrent writers from several processes safe."""
+
+    __tablename__ = "chat_state"
+
+    chat_id: int = Field(sa_column=Column(BigInteger, primary_key=True, autoincrement=False))
+    dialogue: str = Field(default="", max_length=40)
+    step: str = Field(default="", max_length=40)
+    data: str = Field(default="{}", sa_column=Column(Text, nullable=False))
+    version: int = 0
+    updated_at: datetime = Field(default_factory=utcnow, sa_column=_when(nullable=False))
+
+
+class ProcessedUpdate(SQLModel, table=True):
+    """Each Telegram `update_id` is handled once, whichever process receives it."""
+
+    __tablename__ = "processed_update"
+
+    update_id: int = Field(sa_column=Column(BigInteger, primary_key=True, autoincrement=False))
+    processed_at: datetime = Field(default_factory=utcnow, sa_column=_when(nullable=False, index=True))
+
+
+class AuditEvent(SQLModel, table=True):
+    """Who did what, when. `detail` is JSON and never holds self-assessment answers."""
+
+    __tablename__ = "audit_event"
+    __table_args__ = (Index("ix_audit_event_action_at", "action", "at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime = Field(default_factory=utcnow, sa_column=_when(nullable=False))
+    actor_person_id: int | None = Field(default=None, foreign_key="person.id", ondelete="SET NULL", index=True)
+    action: str = Field(max_length=60)
+    detail: str = Field(default="{}", sa_column=Column(Text, nullable=False))

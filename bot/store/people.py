@@ -1,0 +1,74 @@
+"""People who consented, their language and reachability; export and deletion of their data."""
+
+from __future__ import annotations
+
+from sqlalchemy import delete
+from sqlmodel import Session, select
+
+from bot.store import organisations
+from bot.store.models import AuditEvent, ChatState, Person, utcnow
+
+
+def person_by_user(session: Session, *, telegram_user_id: int) -> Person | None:
+    return session.exec(select(Person).where(Person.telegram_user_id == telegram_user_id)).first()
+
+
+def register(session: Session, *, telegram_user_id: int, chat_id: int, language: str) -> Person:
+    """Create the person at the moment of consent (or return the one who already consented)."""
+    person = person_by_user(session, telegram_user_id=telegram_user_id)
+    if person is None:
+        person = Person(telegram_user_id=telegram_user_id, chat_id=chat_id, language=language, consent_at=utcnow())
+        session.add(person)
+        session.flush()
+    return person
+
+
+def set_language(session: Session, *, person: Person, language: str) -> None:
+    person.language = language
+    session.add(person)
+
+
+def mark_unreachable(session: Session, *, telegram_user_id: int) -> Person | None:
+    person = person_by_user(session, telegram_user_id=telegram_user_id)
+    if person is not None and person.unreachable_since is None:
+        person.unreachable_since = utcnow()
+        session.add(person)
+    return person
+
+
+def mark_reachable(session: Session, *, telegram_user_id: int) -> Person | None:
+    person = person_by_user(session, telegram_user_id=telegram_user_id)
+    if person is not None and person.unreachable_since is not None:
+        person.unreachable_since = None
+        session.add(person)
+    return person
+
+
+def export(session: Session, *, person: Person) -> dict:
+    """Everything the store holds about a person, in plain JSON-able form."""
+    memberships = [
+        {"organisation": org.name, "team": team.name if team else None, "role": m.role,
+         "since": m.created_at.isoformat()}
+        for m, org, team in organisations.memberships_of(session, person_id=person.id)
+    ]
+    audit = [
+        {"at": e.at.isoformat(), "action": e.action}
+        for e in session.exec(select(AuditEvent).where(AuditEvent.actor_person_id == person.id).order_by(AuditEvent.id))
+    ]
+    return {
+        "telegram_user_id": person.telegram_user_id,
+        "chat_id": person.chat_id,
+        "language": person.language,
+        "consent_at": person.consent_at.isoformat(),
+        "unreachable_since": person.unreachable_since.isoformat() if person.unreachable_since else None,
+        "created_at": person.created_at.isoformat(),
+        "memberships": memberships,
+        "activity": audit,
+    }
+
+
+def delete_person(session: Session, *, person: Person) -> None:
+    """Remove the person and everything hanging off them; the audit log keeps the event, not the person."""
+    session.execute(delete(ChatState).where(ChatState.chat_id == person.chat_id))
+    session.delete(person)
+    session.flush()

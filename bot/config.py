@@ -97,7 +97,9 @@ def _set_dotted(raw: dict, key: str, value: str) -> None:
     *parents, last = key.split(".")
     node = raw
     for part in parents:
-        node = node.setdefault(part, {}) or {}
+        if not isinstance(node.get(part), dict):
+            node[part] = {}
+        node = node[part]
     node[last] = value
 
 

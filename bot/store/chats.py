@@ -37,6 +37,10 @@ class DialogueState:
     def clear(self) -> None:
         self.go("", "")
 
+    @property
+    def empty(self) -> bool:
+        return not (self.dialogue or self.step or self.data)
+
 
 def load_state(session: Session, *, chat_id: int) -> DialogueState:
     row = session.get(ChatState, chat_id)
@@ -46,11 +50,21 @@ def load_state(session: Session, *, chat_id: int) -> DialogueState:
 
 
 def save_state(session: Session, *, state: DialogueState) -> None:
+    """Write the state back; an empty state is stored as no row, so a finished chat leaves nothing behind."""
+    if state.empty:
+        if state.version:
+            deleted = session.execute(
+                delete(ChatState).where(ChatState.chat_id == state.chat_id, ChatState.version == state.version)
+            ).rowcount
+            if deleted != 1:
+                raise StaleState(state.chat_id)
+            state.version = 0
+        return
     values = {"dialogue": state.dialogue, "step": state.step,
               "data": json.dumps(state.data, ensure_ascii=False, sort_keys=True), "updated_at": utcnow()}
     if state.version == 0:
         inserted = session.execute(_insert_ignore(session, ChatState).values(chat_id=state.chat_id, version=1, **values))
-        if inserted.rowcount != 1:
+        if inserted.first() is None:
             raise StaleState(state.chat_id)
         state.version = 1
         return
@@ -67,7 +81,7 @@ def save_state(session: Session, *, state: DialogueState) -> None:
 def claim_update(session: Session, *, update_id: int) -> bool:
     """True the first time an update id is claimed; False for a repeat, from this or any other process."""
     result = session.execute(_insert_ignore(session, ProcessedUpdate).values(update_id=update_id, processed_at=utcnow()))
-    return result.rowcount == 1
+    return result.first() is not None
 
 
 def forget_updates_before(session: Session, *, before: datetime) -> int:
@@ -76,9 +90,14 @@ def forget_updates_before(session: Session, *, before: datetime) -> int:
 
 
 def _insert_ignore(session: Session, model):
+    """INSERT … ON CONFLICT DO NOTHING RETURNING the key: a row back means this insert won.
+    (psycopg reports no rowcount for these inserts, so RETURNING is the portable signal.)"""
+    table = model.__table__
     dialect = session.get_bind().dialect.name
     if dialect == "postgresql":
-        return postgresql.insert(model).on_conflict_do_nothing()
-    if dialect == "sqlite":
-        return sqlite.insert(model).on_conflict_do_nothing()
-    return insert(model)
+        statement = postgresql.insert(table).on_conflict_do_nothing()
+    elif dialect == "sqlite":
+        statement = sqlite.insert(table).on_conflict_do_nothing()
+    else:
+        statement = insert(table)
+    return statement.returning(*table.primary_key.columns)

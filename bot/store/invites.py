@@ -63,14 +63,17 @@ def check_invite(session: Session, *, code: str, now: datetime | None = None) ->
         return InviteCheck(None, None, None, InviteProblem.unknown)
     organisation = session.get(Organisation, invite.organisation_id)
     team = session.get(Team, invite.team_id) if invite.team_id else None
-    problem = None
+    return InviteCheck(invite, organisation, team, _problem(invite, now))
+
+
+def _problem(invite: Invite, now: datetime) -> InviteProblem | None:
     if invite.revoked_at is not None:
-        problem = InviteProblem.revoked
-    elif invite.expires_at <= now:
-        problem = InviteProblem.expired
-    elif invite.uses >= invite.max_uses:
-        problem = InviteProblem.used_up
-    return InviteCheck(invite, organisation, team, problem)
+        return InviteProblem.revoked
+    if invite.expires_at <= now:
+        return InviteProblem.expired
+    if invite.uses >= invite.max_uses:
+        return InviteProblem.used_up
+    return None
 
 
 def redeem_invite(session: Session, *, code: str, now: datetime | None = None) -> InviteCheck:
@@ -85,9 +88,10 @@ def redeem_invite(session: Session, *, code: str, now: datetime | None = None) -
                Invite.revoked_at.is_(None), Invite.expires_at > now)
         .values(uses=Invite.uses + 1)
     ).rowcount
+    session.refresh(checked.invite)  # the row as the update left it, not as this session first read it
     if claimed != 1:
-        return check_invite(session, code=code, now=now)
-    session.refresh(checked.invite)
+        problem = _problem(checked.invite, now) or InviteProblem.used_up
+        return InviteCheck(checked.invite, checked.organisation, checked.team, problem)
     return checked
 
 

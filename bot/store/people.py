@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from sqlalchemy import delete
 from sqlmodel import Session, select
 
 from bot.store import organisations
-from bot.store.models import AuditEvent, ChatState, Person, utcnow
+from bot.store.models import AuditEvent, Person, utcnow
 
 
 def person_by_user(session: Session, *, telegram_user_id: int) -> Person | None:
@@ -68,7 +67,7 @@ def export(session: Session, *, person: Person) -> dict:
 
 
 def delete_person(session: Session, *, person: Person) -> None:
-    """Remove the person and everything hanging off them; the audit log keeps the event, not the person."""
-    session.execute(delete(ChatState).where(ChatState.chat_id == person.chat_id))
+    """Remove the person and everything hanging off them; the audit log keeps the event, not the person.
+    The chat's dialogue state is the caller's to clear: an empty state is stored as no row at all."""
     session.delete(person)
     session.flush()

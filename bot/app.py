@@ -1,0 +1,142 @@
+"""The wiring: one place that builds the PTB Application around the store, the dialogues and the i18n.
+
+Every update goes through `on_update`: it is read into a turn, the turn runs in a worker thread against
+the shared store, and the replies are delivered. Polling, webhook and the local chat all use this.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import secrets
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from typing import AsyncIterator
+
+from telegram import BotCommand, Update
+from telegram.ext import Application, ContextTypes, TypeHandler
+
+from bot.config import Config
+from bot.i18n import I18n, N_
+from bot.processor import PerChatUpdateProcessor
+from bot.store.db import Store
+from bot.transport import Delivery, Outcome, TurnRunner
+from bot.updates import Incoming, MemberChange, read_update
+from dialogues import build_router
+from dialogues.turn import Reply
+
+log = logging.getLogger(__name__)
+
+COMMANDS = (
+    ("start", N_("Start, or join your workplace")),
+    ("menu", N_("Main menu")),
+    ("language", N_("Change language")),
+    ("privacy", N_("Your data and privacy")),
+    ("help", N_("Help")),
+)
+
+
+@dataclass
+class Kompis:
+    """What every handler needs, kept in `application.bot_data`."""
+
+    config: Config
+    store: Store
+    i18n: I18n
+    runner: TurnRunner
+    delivery: Delivery | None = None
+
+
+def build_application(config: Config, store: Store, *, token: str, base_url: str | None = None) -> Application:
+    i18n = I18n(config.languages, config.default_language)
+    runner = TurnRunner(store=store, config=config, i18n=i18n, router=build_router())
+    application = (
+        Application.builder()
+        .token(token)
+        .base_url(base_url or config.telegram_base_url)
+        .concurrent_updates(PerChatUpdateProcessor(64))
+        .post_init(_set_commands)
+        .build()
+    )
+    kompis = Kompis(config, store, i18n, runner)
+    kompis.delivery = Delivery(bot=application.bot, runner=runner, max_retries=config.max_send_retries)
+    application.bot_data["kompis"] = kompis
+    application.add_handler(TypeHandler(Update, on_update))
+    application.add_error_handler(on_error)
+    return application
+
+
+async def on_update(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    kompis: Kompis = context.bot_data["kompis"]
+    event = read_update(update)
+    if isinstance(event, MemberChange):
+        await asyncio.to_thread(kompis.runner.member_changed, event)
+    elif isinstance(event, Incoming):
+        outcome = await asyncio.to_thread(kompis.runner.run, event)
+        if outcome is not None:
+            await kompis.delivery.deliver(event, outcome)
+    else:
+        log.debug("ignoring update %s of a kind Kompis does not handle", update.update_id)
+
+
+async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Log with context; tell the user in one friendly sentence in their language. Never a traceback."""
+    event = read_update(update) if isinstance(update, Update) else None
+    log.error("error while handling update %s (%s)", getattr(update, "update_id", None),
+              type(event).__name__ if event else "no chat", exc_info=context.error)
+    if not isinstance(event, Incoming):
+        return
+    kompis: Kompis = context.bot_data["kompis"]
+    lang = await asyncio.to_thread(kompis.runner.language_of, event.user_id, event.language_code)
+    text = kompis.i18n.translator(lang).gettext("Sorry, something went wrong on my side. Please try again, "
+                                                "or write /menu.")
+    try:
+        await kompis.delivery.deliver(event, Outcome([Reply(text)], None, lang))
+    except Exception:  # the Bot API itself may be what failed; the log has the story
+        log.warning("could not tell the user about the error either", exc_info=True)
+
+
+async def _set_commands(application: Application) -> None:
+    """The command menu in each configured language; the default language for every other client."""
+    kompis: Kompis = application.bot_data["kompis"]
+
+    def commands(lang: str) -> list[BotCommand]:
+        translator = kompis.i18n.translator(lang)
+        return [BotCommand(name, translator.gettext(description)) for name, description in COMMANDS]
+
+    await application.bot.set_my_commands(commands(kompis.config.default_language))
+    for lang in kompis.config.languages:
+        await application.bot.set_my_commands(commands(lang), language_code=lang)
+
+
+@asynccontextmanager
+async def running(application: Application, *, poll_interval: float = 0.0, timeout: int = 10) -> AsyncIterator[Application]:
+    """Run the application by polling inside an existing event loop (the local chat and the tests)."""
+    async with application:
+        await application.start()
+        await application.updater.start_polling(poll_interval=poll_interval, timeout=timeout,
+                                                allowed_updates=Update.ALL_TYPES)
+        try:
+            yield application
+        finally:
+            await application.updater.stop()
+            await application.stop()
+
+
+def run_polling(application: Application) -> None:
+    application.run_polling(allowed_updates=Update.ALL_TYPES)
+
+
+def run_webhook(application: Application, config: Config) -> None:
+    """Several processes can share one webhook behind a load balancer; Telegram signs with the secret."""
+    secret = config.webhook.secret or secrets.token_urlsafe(32)
+    url = config.webhook.url.rstrip("/")
+    path = url.split("://", 1)[1].partition("/")[2]
+    application.run_webhook(
+        listen=config.webhook.listen,
+        port=config.webhook.port,
+        url_path=path,
+        webhook_url=url,
+        secret_token=secret,
+        allowed_updates=Update.ALL_TYPES,
+    )

@@ -1,0 +1,209 @@
+"""`kompis`: the operator's command line. Run the bot, chat with it locally, migrate, create organisations
+and invites, serve the local Bot API."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import sys
+from pathlib import Path
+
+import typer
+
+from bot.config import PROJECT_ROOT, Config, ConfigError, load_config
+from bot.store import invites, migrate, organisations
+from bot.store.db import Store
+from bot.store.models import Role
+
+app = typer.Typer(help="Kompis: competence development for Swedish manufacturing, as a Telegram bot.",
+                  no_args_is_help=True, add_completion=False)
+db_app = typer.Typer(help="The database schema.", no_args_is_help=True)
+org_app = typer.Typer(help="Organisations and their teams.", no_args_is_help=True)
+invite_app = typer.Typer(help="Invite links for employees and managers.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+app.add_typer(org_app, name="org")
+app.add_typer(invite_app, name="invite")
+
+log = logging.getLogger("kompis")
+
+
+def _config() -> Config:
+    try:
+        return load_config()
+    except ConfigError as exc:
+        typer.echo(f"Kompis cannot start: {exc}", err=True)
+        raise typer.Exit(2) from None
+
+
+def _store(config: Config, *, upgrade: bool = False) -> Store:
+    store = Store(config.database_url)
+    if upgrade:
+        migrate.upgrade(store)
+    elif not migrate.is_up_to_date(store):
+        typer.echo("Kompis cannot start: the database schema is not up to date; run `kompis db upgrade`.", err=True)
+        raise typer.Exit(2)
+    return store
+
+
+def _logging(verbose: bool) -> None:
+    logging.basicConfig(level=logging.DEBUG if verbose else logging.INFO,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    for noisy in ("httpx", "httpcore", "aiohttp.access", "telegram.ext.Updater"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+
+
+@app.command()
+def run(verbose: bool = typer.Option(False, "--verbose", "-v")) -> None:
+    """Run the bot: webhook with WEBHOOK_URL, polling with TELEGRAM_BOT_TOKEN, else a local chat."""
+    from bot.app import build_application, run_polling, run_webhook
+
+    config = _config()
+    if not config.token:
+        chat(verbose=verbose)
+        return
+    _logging(verbose)
+    store = _store(config)
+    application = build_application(config, store, token=config.token)
+    if config.webhook.url:
+        log.info("running as a webhook at %s", config.webhook.url)
+        run_webhook(application, config)
+    else:
+        log.info("running by polling %s", config.telegram_base_url)
+        run_polling(application)
+
+
+@app.command()
+def chat(verbose: bool = typer.Option(False, "--verbose", "-v")) -> None:
+    """Talk to the bot in this terminal, through the project's local Bot API server (no Telegram needed)."""
+    from bot.local import local_bot
+    from bot.localapi import LocalApiClient
+    from bot.terminal import TerminalChat, stdin_lines
+
+    logging.basicConfig(level=logging.DEBUG if verbose else logging.WARNING,
+                        format="%(levelname)s %(name)s: %(message)s")
+    config = _config()
+    store = _store(config, upgrade=True)  # a local chat on the default SQLite file: migrate without asking
+    user = {"id": 424242, "first_name": "Du", "language_code": "sv"}
+
+    async def main() -> None:
+        async with local_bot(config, store) as (server, _application):
+            typer.echo(f"Local Bot API at {server.base_url}<token> (database: {config.database_url})")
+            client = LocalApiClient(server.root_url, _application.bot.token)
+            try:
+                await TerminalChat(client, user, files_dir=PROJECT_ROOT / "var" / "chat-files").run(stdin_lines())
+            finally:
+                await client.close()
+
+    try:
+        asyncio.run(main())
+    except KeyboardInterrupt:
+        pass
+    typer.echo("Bye!")
+
+
+@app.command()
+def localapi(host: str = typer.Option(None, help="Default: local_api.host in config.yml"),
+             port: int = typer.Option(None, help="Default: local_api.port in config.yml")) -> None:
+    """Serve the project's local Bot API server, for a bot run with TELEGRAM_BASE_URL=http://HOST:PORT/bot."""
+    from bot.localapi import Limits, serve
+
+    config = _config()
+    try:
+        asyncio.run(serve(host or config.local_api_host, port or config.local_api_port, Limits()))
+    except KeyboardInterrupt:
+        pass
+
+
+@db_app.command("upgrade")
+def db_upgrade(revision: str = typer.Argument("head")) -> None:
+    """Apply the schema migrations."""
+    config = _config()
+    store = Store(config.database_url)
+    migrate.upgrade(store, revision)
+    typer.echo(f"Database at revision {migrate.current_revision(store)}.")
+
+
+@db_app.command("current")
+def db_current() -> None:
+    """Show the schema revision of the database and the newest one."""
+    config = _config()
+    store = Store(config.database_url)
+    typer.echo(f"current: {migrate.current_revision(store)}  newest: {migrate.head_revision()}")
+
+
+@org_app.command("create")
+def org_create(name: str, team: list[str] = typer.Option([], "--team", help="A team to create; repeatable")) -> None:
+    """Create an organisation, and optionally its teams."""
+    store = _store(_config())
+    with store.session() as session:
+        organisation = organisations.create_organisation(session, name=name)
+        for team_name in team:
+            organisations.team_in(session, organisation=organisation, name=team_name, create=True)
+    typer.echo(f"Organisation {organisation.id}: {organisation.name}" + (f" (teams: {', '.join(team)})" if team else ""))
+
+
+@invite_app.command("create")
+def invite_create(
+    org: str = typer.Option(..., "--org", help="Organisation name or id"),
+    team: str = typer.Option(None, "--team", help="Team name (created when missing)"),
+    role: Role = typer.Option(Role.employee, "--role"),
+    days: int = typer.Option(None, "--days", min=1, help="Default: invites.valid_days"),
+    max_uses: int = typer.Option(None, "--max-uses", min=1, help="Default: invites.max_uses"),
+    bot_username: str = typer.Option(None, "--bot-username", help="Default: asked from the Bot API, or the local bot"),
+) -> None:
+    """Create an invite and print its deep link."""
+    config = _config()
+    store = _store(config)
+    try:
+        with store.session() as session:
+            organisation = organisations.find_organisation(session, name_or_id=org)
+            team_row = organisations.team_in(session, organisation=organisation, name=team, create=True) if team else None
+            invite = invites.create_invite(session, organisation=organisation, team=team_row, role=role,
+                                           valid_days=days or config.invite_valid_days,
+                                           max_uses=max_uses or config.invite_max_uses)
+    except organisations.NotFound as exc:
+        typer.echo(f"Cannot create the invite: {exc}.", err=True)
+        raise typer.Exit(1) from None
+    username = bot_username or _bot_username(config)
+    typer.echo(invites.deep_link(username, invite.code))
+    typer.echo(f"code {invite.code}, {invite.role}, valid until {invite.expires_at:%Y-%m-%d %H:%M} UTC, "
+               f"at most {invite.max_uses} uses", err=True)
+
+
+@invite_app.command("revoke")
+def invite_revoke(code: str) -> None:
+    """Revoke an invite: its link stops working at once."""
+    store = _store(_config())
+    try:
+        with store.session() as session:
+            invites.revoke_invite(session, code=code)
+    except LookupError as exc:
+        typer.echo(f"Cannot revoke: {exc}.", err=True)
+        raise typer.Exit(1) from None
+    typer.echo("Revoked.")
+
+
+def _bot_username(config: Config) -> str:
+    from bot.local import LOCAL_BOT_USERNAME
+
+    if not config.token:
+        return LOCAL_BOT_USERNAME
+    from telegram import Bot
+
+    async def ask() -> str:
+        async with Bot(config.token, base_url=config.telegram_base_url) as bot:
+            return bot.username
+
+    try:
+        return asyncio.run(ask())
+    except Exception as exc:  # no network to Telegram: the operator can name the bot
+        typer.echo(f"Cannot ask the Bot API for the bot's name ({exc}); use --bot-username.", err=True)
+        raise typer.Exit(1) from None
+
+
+def main() -> None:  # pragma: no cover - console entry point
+    app(prog_name="kompis")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

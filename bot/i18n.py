@@ -1,0 +1,102 @@
+"""Translations through gettext catalogs (Babel), chosen once per update.
+
+The language of a turn is the person's stored choice, else the choice made during onboarding, else
+Telegram's `language_code` negotiated with Babel against the configured languages, else the default.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from functools import lru_cache
+
+from babel import Locale, UnknownLocaleError
+from babel.dates import format_date, format_datetime
+from babel.numbers import format_decimal
+from babel.support import NullTranslations, Translations
+
+from bot.config import PROJECT_ROOT
+
+LOCALE_DIR = PROJECT_ROOT / "locale"
+DOMAIN = "messages"
+RTL_LANGUAGES = frozenset({"ar", "fa", "he", "ur"})
+
+log = logging.getLogger(__name__)
+
+
+def N_(message: str) -> str:
+    """Mark a string for extraction where it is defined; it is translated where it is shown."""
+    return message
+
+
+@dataclass(frozen=True)
+class Translator:
+    """What a dialogue needs to speak one language."""
+
+    lang: str
+    translations: NullTranslations
+
+    def gettext(self, message: str, **values) -> str:
+        text = self.translations.gettext(message)
+        return text.format(**values) if values else text
+
+    def ngettext(self, singular: str, plural: str, n: int, **values) -> str:
+        return self.translations.ngettext(singular, plural, n).format(n=n, **values)
+
+    @property
+    def locale(self) -> Locale:
+        return Locale.parse(self.lang)
+
+    def date(self, value, format: str = "medium") -> str:
+        return format_date(value, format=format, locale=self.locale)
+
+    def datetime(self, value, format: str = "medium", tzinfo=None) -> str:
+        return format_datetime(value, format=format, tzinfo=tzinfo, locale=self.locale)
+
+    def number(self, value) -> str:
+        return format_decimal(value, locale=self.locale)
+
+    @property
+    def rtl(self) -> bool:
+        return self.lang in RTL_LANGUAGES
+
+
+class I18n:
+    def __init__(self, languages: tuple[str, ...], default_language: str):
+        self.languages = languages
+        self.default_language = default_language
+        self._translators = {lang: Translator(lang, _load(lang)) for lang in languages}
+
+    def translator(self, lang: str | None) -> Translator:
+        return self._translators.get(lang or "", self._translators[self.default_language])
+
+    def negotiate(self, language_code: str | None) -> str | None:
+        """Telegram's `language_code` (an IETF tag such as `sv-SE` or `pt-br`) to one of ours, or None."""
+        if not language_code:
+            return None
+        try:
+            wanted = Locale.parse(language_code.replace("-", "_"))
+        except (UnknownLocaleError, ValueError):
+            return None
+        return wanted.language if wanted.language in self.languages else None
+
+    def choose(self, *, stored: str | None = None, telegram_code: str | None = None) -> str:
+        if stored in self.languages:
+            return stored
+        return self.negotiate(telegram_code) or self.default_language
+
+
+@lru_cache(maxsize=None)
+def language_name(lang: str, *, in_sentence: bool = False) -> str:
+    """A language's name in its own script: "Svenska" on a button, "svenska" inside a Swedish sentence."""
+    name = Locale.parse(lang).get_display_name(lang) or lang
+    return name if in_sentence else name[:1].upper() + name[1:]
+
+
+def _load(lang: str) -> NullTranslations:
+    mo = LOCALE_DIR / lang / "LC_MESSAGES" / f"{DOMAIN}.mo"
+    if not mo.exists():
+        if lang != "en":
+            log.warning("No compiled catalog for %s at %s; run `make i18n`. Showing English.", lang, mo)
+        return NullTranslations()
+    return Translations.load(str(LOCALE_DIR), [lang], DOMAIN)

@@ -1,0 +1,182 @@
+"""From a Telegram update to a dialogue turn and back to Bot API calls.
+
+A turn runs in one store transaction: claim the update id (a repeat is dropped), load the person and the
+chat's state, route to a dialogue, save the state. Only after the commit are the replies sent, so when
+another process wrote the same chat in between (StaleState) the turn runs again and nothing was sent twice.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from dataclasses import dataclass
+
+from sqlalchemy.exc import OperationalError
+from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, InputFile
+from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
+
+from bot.config import Config
+from bot.i18n import I18n
+from bot.store import audit, chats, people
+from bot.store.chats import StaleState
+from bot.store.db import Store
+from bot.updates import Incoming, MemberChange
+from dialogues.router import Router
+from dialogues.turn import Reply, Turn
+
+log = logging.getLogger(__name__)
+
+MAX_ATTEMPTS = 5  # a turn that keeps losing races or finding the database busy gives up after this
+
+
+@dataclass
+class Outcome:
+    replies: list[Reply]
+    toast: str | None
+    lang: str
+
+
+class TurnRunner:
+    """Runs turns against the shared store. Synchronous: the transport calls it in a worker thread."""
+
+    def __init__(self, *, store: Store, config: Config, i18n: I18n, router: Router):
+        self.store, self.config, self.i18n, self.router = store, config, i18n, router
+
+    def run(self, incoming: Incoming) -> Outcome | None:
+        """The turn's replies, or None when this update was already handled (here or by another process)."""
+        return self._retrying(lambda: self._run_once(incoming))
+
+    def _run_once(self, incoming: Incoming) -> Outcome | None:
+        with self.store.session() as session:
+            if not chats.claim_update(session, update_id=incoming.update_id):
+                return None
+            turn = Turn(
+                session=session,
+                config=self.config,
+                i18n=self.i18n,
+                chat_id=incoming.chat_id,
+                user_id=incoming.user_id,
+                telegram_language=incoming.language_code,
+                person=people.person_by_user(session, telegram_user_id=incoming.user_id),
+                state=chats.load_state(session, chat_id=incoming.chat_id),
+                input=incoming.input,
+            )
+            if turn.person is not None and turn.person.unreachable_since is not None:
+                people.mark_reachable(session, telegram_user_id=incoming.user_id)  # they wrote: they can be reached
+            self.router.route(turn)
+            chats.save_state(session, state=turn.state)
+            return Outcome(turn.replies, turn.toast, turn.lang)
+
+    def member_changed(self, change: MemberChange) -> None:
+        def once() -> None:
+            with self.store.session() as session:
+                if not chats.claim_update(session, update_id=change.update_id):
+                    return
+                self._set_reachable(session, change.user_id, not change.blocked)
+
+        self._retrying(once)
+
+    def blocked_by(self, user_id: int) -> None:
+        """A send answered 403: the person blocked the bot; no sender retries them."""
+
+        def once() -> None:
+            with self.store.session() as session:
+                self._set_reachable(session, user_id, False)
+
+        self._retrying(once)
+
+    @staticmethod
+    def _set_reachable(session, user_id: int, reachable: bool) -> None:
+        if reachable:
+            person = people.mark_reachable(session, telegram_user_id=user_id)
+        else:
+            person = people.mark_unreachable(session, telegram_user_id=user_id)
+        if person is not None:
+            audit.record(session, action="person.unblocked" if reachable else "person.blocked",
+                         actor_person_id=person.id)
+
+    def language_of(self, user_id: int, telegram_code: str | None) -> str:
+        """For the error message: the person's language if the store can tell, else Telegram's."""
+        try:
+            with self.store.session() as session:
+                person = people.person_by_user(session, telegram_user_id=user_id)
+                stored = person.language if person else chats.load_state(session, chat_id=user_id).data.get("lang")
+        except Exception:  # the store itself may be what failed
+            stored = None
+        return self.i18n.choose(stored=stored, telegram_code=telegram_code)
+
+    @staticmethod
+    def _retrying(work):
+        for attempt in range(1, MAX_ATTEMPTS + 1):
+            try:
+                return work()
+            except StaleState:
+                log.info("chat state changed under us; running the turn again (attempt %d)", attempt)
+            except OperationalError as exc:  # database busy, locked or restarting
+                if attempt == MAX_ATTEMPTS:
+                    raise
+                log.warning("store not available (%s); retrying", exc.orig.__class__.__name__)
+                time.sleep(0.05 * 2 ** attempt)
+        raise StaleState("gave up after repeated concurrent changes")
+
+
+class Delivery:
+    """Sends a turn's replies, honouring Telegram's 429 `retry_after`; a 403 marks the person unreachable."""
+
+    def __init__(self, *, bot: Bot, runner: TurnRunner, max_retries: int):
+        self.bot, self.runner, self.max_retries = bot, runner, max_retries
+
+    async def deliver(self, incoming: Incoming, outcome: Outcome) -> None:
+        if incoming.callback_query_id:
+            try:
+                await self._call(lambda: self.bot.answer_callback_query(incoming.callback_query_id, text=outcome.toast))
+            except BadRequest:  # the query is too old: the replies below still matter
+                pass
+        try:
+            for reply in outcome.replies:
+                await self._send(incoming, reply)
+        except Forbidden:
+            await asyncio.to_thread(self.runner.blocked_by, incoming.user_id)
+
+    async def _send(self, incoming: Incoming, reply: Reply) -> None:
+        chat_id, text = incoming.chat_id, reply.text[:4096]
+        markup = _keyboard(reply)
+        if reply.document:
+            filename, content = reply.document
+            await self._call(lambda: self.bot.send_document(
+                chat_id, document=InputFile(content, filename=filename), caption=text[:1024]))
+            return
+        if reply.edit and incoming.message_id:
+            try:
+                await self._call(lambda: self.bot.edit_message_text(
+                    text, chat_id=chat_id, message_id=incoming.message_id, reply_markup=markup))
+                return
+            except BadRequest as exc:
+                if "not modified" in exc.message:
+                    return
+                log.info("could not edit message %s (%s); sending a new one", incoming.message_id, exc.message)
+        await self._call(lambda: self.bot.send_message(chat_id, text, reply_markup=markup))
+
+    async def _call(self, make_call):
+        """Run one Bot API call, waiting out 429s and retrying brief network failures."""
+        for attempt in range(self.max_retries + 1):
+            try:
+                return await make_call()
+            except RetryAfter as exc:
+                if attempt == self.max_retries:
+                    raise
+                delay = exc.retry_after.total_seconds() if hasattr(exc.retry_after, "total_seconds") else exc.retry_after
+                await asyncio.sleep(float(delay))
+            except (TimedOut, NetworkError) as exc:
+                if isinstance(exc, (BadRequest, Forbidden)) or attempt == self.max_retries:
+                    raise
+                await asyncio.sleep(0.2 * 2 ** attempt)
+
+
+def _keyboard(reply: Reply) -> InlineKeyboardMarkup | None:
+    if not reply.buttons:
+        return None
+    return InlineKeyboardMarkup(
+        [[InlineKeyboardButton(button.label, callback_data=button.data) for button in row] for row in reply.buttons]
+    )

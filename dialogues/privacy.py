@@ -1,0 +1,84 @@
+"""Privacy: what is stored and why, and the person's right to see and delete it."""
+
+from __future__ import annotations
+
+import json
+
+from bot.store import audit, people
+from dialogues.menu import show_menu
+from dialogues.router import Dialogue, rows
+from dialogues.turn import Button, Turn
+
+
+def what_we_store(turn: Turn) -> str:
+    """The same plain words in the consent step and in /privacy."""
+    return turn._(
+        "Kompis saves your Telegram ID, your language, and which workplace and team you belong to. "
+        "Later it also saves your own answers about what you know and the courses you choose.\n"
+        "We use this only to help you find courses and to remind you about them.\n"
+        "Your answers are shown only to you. Your manager only sees totals for the whole team.\n"
+        "You can see or delete your data at any time with /privacy."
+    )
+
+
+def show_privacy(turn: Turn, *, edit: bool = False) -> None:
+    _ = turn._
+    if turn.person is None:
+        turn.say(_("{what_we_store}\n\nRight now nothing about you is saved.", what_we_store=what_we_store(turn)),
+                 rows(Button.to(_("Continue"), "onboarding", "resume")), edit=edit)
+        return
+    turn.say(
+        what_we_store(turn),
+        rows(
+            Button.to(_("Show my data"), "privacy", "export"),
+            Button.to(_("Delete my data"), "privacy", "delete"),
+            Button.to(_("Main menu"), "menu", "show"),
+        ),
+        edit=edit,
+    )
+
+
+def on_export(turn: Turn) -> None:
+    if turn.person is None:
+        show_privacy(turn, edit=True)
+        return
+    data = people.export(turn.session, person=turn.person)
+    audit.record(turn.session, action="person.exported", actor_person_id=turn.person.id)
+    content = json.dumps(data, ensure_ascii=False, indent=2).encode("utf-8")
+    turn.send_document("kompis-my-data.json", content, turn._("This is everything Kompis has saved about you."))
+    show_menu(turn)
+
+
+def on_delete(turn: Turn) -> None:
+    _ = turn._
+    if turn.person is None:
+        show_privacy(turn, edit=True)
+        return
+    turn.say(
+        _("Do you want to delete all your data? Kompis will forget you, your workplace and your answers. "
+          "This cannot be undone."),
+        rows(Button.to(_("Yes, delete everything"), "privacy", "delete_yes"),
+             Button.to(_("No, keep my data"), "menu", "show")),
+        edit=True,
+    )
+
+
+def on_delete_confirmed(turn: Turn) -> None:
+    if turn.person is None:
+        show_privacy(turn, edit=True)
+        return
+    farewell = turn._("Done. Everything Kompis knew about you is deleted. Send /start if you want to come back.")
+    people.delete_person(turn.session, person=turn.person)
+    audit.record(turn.session, action="person.deleted")  # no actor: the person is gone
+    turn.person = None
+    turn.state.clear()
+    turn.say(farewell, edit=True)
+
+
+dialogue = Dialogue(
+    name="privacy",
+    commands={"privacy": show_privacy},
+    buttons={"show": lambda turn: show_privacy(turn, edit=True), "export": on_export, "delete": on_delete,
+             "delete_yes": on_delete_confirmed},
+    needs_consent=False,
+)

@@ -1,0 +1,161 @@
+"""Dialogue tests that read like the chat: `anna.says("/start")`, `anna.sees("Hej")`, `anna.presses("Svenska")`.
+
+The bot runs for real: the local Bot API server and the PTB application in a background event loop, the
+store on a real database. The test is the user's phone, talking to the local Bot API's client side.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import threading
+import time
+from concurrent.futures import Future
+
+from bot.config import Config
+from bot.local import LOCAL_TOKEN, local_bot
+from bot.localapi import Limits, SyncLocalApiClient
+from bot.store.db import Store
+
+WAIT = 10.0  # seconds a reply may take on a loaded machine before a test fails
+
+_user_ids = itertools.count(5001)
+
+
+class RunningBot:
+    """The real bot and local Bot API in a background thread with its own event loop."""
+
+    def __init__(self, config: Config, store: Store, *, limits: Limits | None = None):
+        self.config, self.store = config, store
+        self.limits = limits or Limits.unlimited()
+        self._loop = asyncio.new_event_loop()
+        self._thread = threading.Thread(target=self._loop.run_forever, name="kompis-bot", daemon=True)
+        self._stop: asyncio.Event | None = None
+        self._done: Future | None = None
+        self.server = self.application = None
+
+    def start(self) -> "RunningBot":
+        self._thread.start()
+        ready: Future = Future()
+
+        async def main() -> None:
+            self._stop = asyncio.Event()
+            try:
+                async with local_bot(self.config, self.store, limits=self.limits, port=0, poll_timeout=1) as (
+                        server, application):
+                    self.server, self.application = server, application
+                    ready.set_result(True)
+                    await self._stop.wait()
+            except BaseException as exc:
+                if not ready.done():
+                    ready.set_exception(exc)
+                raise
+
+        self._done = asyncio.run_coroutine_threadsafe(main(), self._loop)
+        ready.result(timeout=30)
+        self.client = SyncLocalApiClient(self.server.root_url, LOCAL_TOKEN)
+        return self
+
+    def stop(self) -> None:
+        self.client.close()
+        self._loop.call_soon_threadsafe(self._stop.set)
+        self._done.result(timeout=30)
+        self._loop.call_soon_threadsafe(self._loop.stop)
+        self._thread.join(timeout=10)
+        self._loop.close()
+
+    def user(self, *, language_code: str | None = "sv", first_name: str = "Anna", user_id: int | None = None) -> "Chatter":
+        user = {"id": user_id or next(_user_ids), "first_name": first_name, "is_bot": False}
+        if language_code:
+            user["language_code"] = language_code
+        return Chatter(self.client, user)
+
+
+class Chatter:
+    """One person's side of the chat."""
+
+    def __init__(self, client: SyncLocalApiClient, user: dict):
+        self.client, self.user = client, user
+        self.id = user["id"]
+        self.cursor = 0  # the last bot event already looked at by `sees`
+        self.seen: list[dict] = []
+
+    # -- what the person does -------------------------------------------------------------------------
+    def says(self, text: str) -> "Chatter":
+        self.client.send_text(self.user, text)
+        return self
+
+    def presses(self, label: str) -> "Chatter":
+        """Press the newest button whose label contains `label` (waiting for it to appear)."""
+        deadline = time.monotonic() + WAIT
+        while True:
+            for message in reversed(self.client.messages(self.id)["messages"]):
+                for row in (message.get("reply_markup") or {}).get("inline_keyboard", []):
+                    for button in row:
+                        if label in button["text"]:
+                            self.client.press(self.user, message["message_id"], button["callback_data"])
+                            return self
+            if time.monotonic() > deadline:
+                raise AssertionError(f"no button {label!r}; the chat shows:\n{self.transcript()}")
+            time.sleep(0.05)
+
+    def presses_forged(self, data: str, message_id: int | None = None) -> "Chatter":
+        """What a modified client can send: any callback data, on any message."""
+        if message_id is None:
+            message_id = self.client.messages(self.id)["messages"][-1]["message_id"]
+        self.client.press(self.user, message_id, data, forge=True)
+        return self
+
+    # -- what the person sees -------------------------------------------------------------------------
+    def sees(self, fragment: str) -> str:
+        """Wait for a bot message (new, or an edit) after the last one looked at that contains `fragment`."""
+        deadline = time.monotonic() + WAIT
+        while True:
+            batch = self.client.events(self.id, after=self.cursor, wait=min(1.0, max(0.0, deadline - time.monotonic())))
+            for event in batch["events"]:
+                self.cursor = event["seq"]
+                self.seen.append(event)
+                text = _text(event)
+                if fragment in text:
+                    return text
+            if time.monotonic() > deadline:
+                raise AssertionError(f"expected {fragment!r}; the chat shows:\n{self.transcript()}")
+
+    def sees_toast(self, fragment: str) -> str:
+        deadline = time.monotonic() + WAIT
+        while True:
+            batch = self.client.events(self.id, after=self.cursor, wait=0.5)
+            for event in batch["events"]:
+                self.cursor = event["seq"]
+                self.seen.append(event)
+                if event["kind"] == "callback_answer" and fragment in (event.get("text") or ""):
+                    return event["text"]
+            if time.monotonic() > deadline:
+                raise AssertionError(f"expected the notice {fragment!r}; the chat shows:\n{self.transcript()}")
+
+    def buttons(self) -> list[str]:
+        """The labels on the newest message that has buttons."""
+        for message in reversed(self.client.messages(self.id)["messages"]):
+            keyboard = (message.get("reply_markup") or {}).get("inline_keyboard")
+            if keyboard:
+                return [button["text"] for row in keyboard for button in row]
+        return []
+
+    def transcript(self) -> str:
+        lines = []
+        for message in self.client.messages(self.id)["messages"]:
+            who = "bot" if message.get("from", {}).get("is_bot") else "user"
+            lines.append(f"  {who}: {_message_text(message)!r}")
+            for row in (message.get("reply_markup") or {}).get("inline_keyboard", []):
+                lines.append("        " + " | ".join(f"[{b['text']}]" for b in row))
+        return "\n".join(lines) or "  (nothing)"
+
+
+def _message_text(message: dict) -> str:
+    return message.get("text") or message.get("caption") or ""
+
+
+def _text(event: dict) -> str:
+    if event["kind"] == "callback_answer":
+        return event.get("text") or ""
+    return _message_text(event.get("message") or {})

@@ -1,0 +1,70 @@
+"""Shared fixtures: real databases (SQLite files and a PostgreSQL server of the tests' own) and the real bot."""
+
+from __future__ import annotations
+
+import itertools
+import os
+
+import pytest
+
+from bot.config import load_config
+from bot.store import migrate
+from bot.store.db import Store
+from tests.auxil.postgres import PostgresServer, find_binaries
+
+_databases = itertools.count(1)
+
+
+@pytest.fixture(scope="session")
+def pg_server():
+    if find_binaries() is None:
+        reason = "no PostgreSQL binaries (initdb, pg_ctl, postgres) on this machine"
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"{reason}; under CI the PostgreSQL tests must run (.ci/run installs them)")
+        pytest.skip(reason)
+    server = PostgresServer.start()
+    yield server
+    server.stop()
+
+
+def _database_url(kind: str, tmp_path, request) -> str:
+    if kind == "sqlite":
+        return f"sqlite:///{tmp_path / 'kompis.db'}"
+    server = request.getfixturevalue("pg_server")
+    return server.create_database(f"kompis_test_{next(_databases)}")
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request, tmp_path) -> str:
+    """A fresh, empty database of each supported kind."""
+    return _database_url(request.param, tmp_path, request)
+
+
+@pytest.fixture
+def store(database_url):
+    store = Store(database_url)
+    migrate.upgrade(store)
+    yield store
+    store.dispose()
+
+
+@pytest.fixture
+def sqlite_store(tmp_path, request):
+    store = Store(_database_url("sqlite", tmp_path, request))
+    migrate.upgrade(store)
+    yield store
+    store.dispose()
+
+
+def make_config(database_url: str, **env):
+    return load_config(env={"DATABASE_URL": database_url, **env})
+
+
+@pytest.fixture
+def kompis(sqlite_store):
+    """The real bot on a fresh SQLite store, against its own local Bot API server."""
+    from tests.auxil.conversation import RunningBot
+
+    bot = RunningBot(make_config(sqlite_store.url), sqlite_store).start()
+    yield bot
+    bot.stop()

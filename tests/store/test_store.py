@@ -1,0 +1,173 @@
+"""The store on both engines: migrations, invites, dialogue state under concurrency, update claims."""
+
+from __future__ import annotations
+
+import threading
+from datetime import timedelta
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from sqlalchemy import inspect
+from sqlmodel import SQLModel, select
+
+from bot.store import audit, chats, invites, migrate, organisations, people
+from bot.store.chats import DialogueState, StaleState
+from bot.store.db import Store
+from bot.store.invites import InviteProblem
+from bot.store.models import Membership, Role, utcnow
+
+
+def test_migrations_match_the_models(store):
+    assert migrate.current_revision(store) == migrate.head_revision()
+    with store.engine.connect() as connection:
+        diff = compare_metadata(MigrationContext.configure(connection, opts={"compare_type": True}), SQLModel.metadata)
+    assert diff == []
+
+
+def test_migrations_go_down_and_up_again(store):
+    migrate.downgrade(store, "base")
+    assert set(inspect(store.engine).get_table_names()) <= {"alembic_version"}
+    migrate.upgrade(store)
+    assert {"person", "chat_state", "invite", "audit_event"} <= set(inspect(store.engine).get_table_names())
+
+
+def test_sqlite_runs_in_wal_with_foreign_keys(sqlite_store):
+    with sqlite_store.engine.connect() as connection:
+        assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+        assert connection.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+        assert connection.exec_driver_sql("PRAGMA busy_timeout").scalar() >= 5000
+
+
+def _org(session, name="Verkstaden AB"):
+    return organisations.create_organisation(session, name=name)
+
+
+def test_invite_codes_are_unguessable_and_checked(store):
+    with store.session() as session:
+        org = _org(session)
+        codes = {invites.create_invite(session, organisation=org, valid_days=1, max_uses=1).code for _ in range(50)}
+    assert len(codes) == 50 and all(len(code) >= 24 and invites.CODE_RE.match(code) for code in codes)
+    with store.session() as session:
+        assert invites.check_invite(session, code="x" * 30).problem is InviteProblem.unknown
+        assert invites.check_invite(session, code="../../etc").problem is InviteProblem.unknown
+        code = next(iter(codes))
+        assert invites.check_invite(session, code=code).ok
+        later = utcnow() + timedelta(days=2)
+        assert invites.check_invite(session, code=code, now=later).problem is InviteProblem.expired
+
+
+def test_invite_use_limit_holds_under_concurrent_redemption(store):
+    with store.session() as session:
+        code = invites.create_invite(session, organisation=_org(session), valid_days=1, max_uses=3).code
+    results, barrier = [], threading.Barrier(8)
+
+    def redeem():
+        barrier.wait()
+        with store.session() as session:
+            results.append(invites.redeem_invite(session, code=code).ok)
+
+    threads = [threading.Thread(target=redeem) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert results.count(True) == 3
+    with store.session() as session:
+        assert invites.check_invite(session, code=code).invite.uses == 3
+
+
+def test_revoked_invite_cannot_be_redeemed(store):
+    with store.session() as session:
+        code = invites.create_invite(session, organisation=_org(session), valid_days=1, max_uses=3).code
+        invites.revoke_invite(session, code=code)
+    with store.session() as session:
+        assert invites.redeem_invite(session, code=code).problem is InviteProblem.revoked
+
+
+def test_chat_state_round_trip_and_stale_writer_loses(store):
+    with store.session() as session:
+        state = chats.load_state(session, chat_id=42)
+        state.go("onboarding", "consent", lang="sv", invite=None)
+        chats.save_state(session, state=state)
+    with store.session() as session:
+        first = chats.load_state(session, chat_id=42)
+    with store.session() as session:
+        second = chats.load_state(session, chat_id=42)
+    assert (first.dialogue, first.step, first.data, first.version) == ("onboarding", "consent",
+                                                                        {"lang": "sv", "invite": None}, 1)
+    with store.session() as session:
+        first.step = "done"
+        chats.save_state(session, state=first)
+    with pytest.raises(StaleState), store.session() as session:
+        second.step = "other"
+        chats.save_state(session, state=second)
+    with store.session() as session:
+        assert chats.load_state(session, chat_id=42).step == "done"
+
+
+def test_two_new_states_for_one_chat_cannot_both_win(store):
+    with store.session() as session:
+        chats.save_state(session, state=DialogueState(7, "a", "x"))
+    with pytest.raises(StaleState), store.session() as session:
+        chats.save_state(session, state=DialogueState(7, "b", "y"))
+
+
+def test_empty_state_leaves_no_row(store):
+    with store.session() as session:
+        chats.save_state(session, state=DialogueState(9, "onboarding", "language"))
+    with store.session() as session:
+        state = chats.load_state(session, chat_id=9)
+        state.clear()
+        chats.save_state(session, state=state)
+    with store.session() as session:
+        assert chats.load_state(session, chat_id=9).version == 0
+
+
+def test_update_ids_are_claimed_once_across_connections(store):
+    other = Store(store.url)
+    try:
+        with store.session() as session:
+            assert chats.claim_update(session, update_id=1000)
+        with other.session() as session:
+            assert not chats.claim_update(session, update_id=1000)
+            assert chats.claim_update(session, update_id=1001)
+        with store.session() as session:
+            assert chats.forget_updates_before(session, before=utcnow() + timedelta(seconds=1)) == 2
+    finally:
+        other.dispose()
+
+
+def test_export_and_delete_a_person(store):
+    with store.session() as session:
+        org = _org(session)
+        team = organisations.team_in(session, organisation=org, name="Lackering", create=True)
+        person = people.register(session, telegram_user_id=555, chat_id=555, language="sv")
+        organisations.add_membership(session, person_id=person.id, organisation_id=org.id, team_id=team.id,
+                                     role=Role.employee)
+        organisations.add_membership(session, person_id=person.id, organisation_id=org.id, team_id=team.id,
+                                     role=Role.employee)  # idempotent
+        audit.record(session, action="consent.given", actor_person_id=person.id)
+    with store.session() as session:
+        person = people.person_by_user(session, telegram_user_id=555)
+        exported = people.export(session, person=person)
+    assert exported["memberships"] == [{"organisation": "Verkstaden AB", "team": "Lackering", "role": "employee",
+                                        "since": exported["memberships"][0]["since"]}]
+    assert [a["action"] for a in exported["activity"]] == ["consent.given"]
+    with store.session() as session:
+        people.delete_person(session, person=people.person_by_user(session, telegram_user_id=555))
+    with store.session() as session:
+        assert people.person_by_user(session, telegram_user_id=555) is None
+        assert session.exec(select(Membership)).all() == []  # cascaded
+        [event] = audit.events(session, action="consent.given")
+        assert event.actor_person_id is None  # the log keeps the event, not the person
+
+
+def test_unreachable_and_back(store):
+    with store.session() as session:
+        people.register(session, telegram_user_id=77, chat_id=77, language="en")
+    with store.session() as session:
+        assert people.mark_unreachable(session, telegram_user_id=77).unreachable_since is not None
+    with store.session() as session:
+        assert people.person_by_user(session, telegram_user_id=77).unreachable_since.tzinfo is not None
+        assert people.mark_reachable(session, telegram_user_id=77).unreachable_since is None

@@ -113,6 +113,7 @@ async def _set_commands(application: Application) -> None:
 async def running(application: Application, *, poll_interval: float = 0.0, timeout: int = 10) -> AsyncIterator[Application]:
     """Run the application by polling inside an existing event loop (the local chat and the tests)."""
     async with application:
+        await _set_commands(application)  # run_polling/run_webhook call post_init; here we do
         await application.start()
         await application.updater.start_polling(poll_interval=poll_interval, timeout=timeout,
                                                 allowed_updates=Update.ALL_TYPES)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+import warnings
 from dataclasses import dataclass
 
 from sqlalchemy.exc import OperationalError
@@ -166,12 +167,19 @@ class Delivery:
             except RetryAfter as exc:
                 if attempt == self.max_retries:
                     raise
-                delay = exc.retry_after.total_seconds() if hasattr(exc.retry_after, "total_seconds") else exc.retry_after
-                await asyncio.sleep(float(delay))
+                await asyncio.sleep(_seconds(exc))
             except (TimedOut, NetworkError) as exc:
                 if isinstance(exc, (BadRequest, Forbidden)) or attempt == self.max_retries:
                     raise
                 await asyncio.sleep(0.2 * 2 ** attempt)
+
+
+def _seconds(exc: RetryAfter) -> float:
+    """`retry_after` is int seconds in PTB 22 and becomes a timedelta later; accept both, quietly."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        delay = exc.retry_after
+    return delay.total_seconds() if hasattr(delay, "total_seconds") else float(delay)
 
 
 def _keyboard(reply: Reply) -> InlineKeyboardMarkup | None:

@@ -17,7 +17,9 @@ def menu_buttons(turn: Turn) -> list[list[Button]]:
 
 
 def show_menu(turn: Turn, *, edit: bool = False) -> None:
+    """The main menu; reaching it leaves whatever dialogue the chat was in."""
     _ = turn._
+    turn.state.clear()
     places = [
         _("{organisation}, team {team}", organisation=org.name, team=team.name) if team else org.name
         for _membership, org, team in organisations.memberships_of(turn.session, person_id=turn.person.id)

@@ -54,6 +54,7 @@ def on_delete(turn: Turn) -> None:
     if turn.person is None:
         show_privacy(turn, edit=True)
         return
+    turn.state.go("privacy", "confirm_delete")  # only a press that answers this question deletes
     turn.say(
         _("Do you want to delete all your data? Kompis will forget you, your workplace and your answers. "
           "This cannot be undone."),
@@ -64,8 +65,8 @@ def on_delete(turn: Turn) -> None:
 
 
 def on_delete_confirmed(turn: Turn) -> None:
-    if turn.person is None:
-        show_privacy(turn, edit=True)
+    if turn.person is None or (turn.state.dialogue, turn.state.step) != ("privacy", "confirm_delete"):
+        show_privacy(turn, edit=True)  # an old or forged "yes": ask properly instead
         return
     farewell = turn._("Done. Everything Kompis knew about you is deleted. Send /start if you want to come back.")
     people.delete_person(turn.session, person=turn.person)

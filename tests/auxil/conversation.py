@@ -64,6 +64,14 @@ class RunningBot:
         self._thread.join(timeout=10)
         self._loop.close()
 
+    def redeliver(self, update: dict) -> None:
+        """Hand an update to the application again, as a webhook retry or a second poller would."""
+        from telegram import Update
+
+        future = asyncio.run_coroutine_threadsafe(
+            self.application.update_queue.put(Update.de_json(update, self.application.bot)), self._loop)
+        future.result(timeout=10)
+
     def user(self, *, language_code: str | None = "sv", first_name: str = "Anna", user_id: int | None = None) -> "Chatter":
         user = {"id": user_id or next(_user_ids), "first_name": first_name, "is_bot": False}
         if language_code:
@@ -81,15 +89,21 @@ class Chatter:
         self.seen: list[dict] = []
 
     # -- what the person does -------------------------------------------------------------------------
-    def says(self, text: str) -> "Chatter":
-        self.client.send_text(self.user, text)
-        return self
+    def says(self, text: str) -> dict:
+        """Send text; returns the update as Telegram delivered it."""
+        sent = self.client.send_text(self.user, text)
+        message = next(m for m in self.client.messages(self.id) if m["message_id"] == sent["message_id"])
+        return {"update_id": sent["update_id"], "message": message}
+
+    def sees_nothing_new(self, within: float = 1.0) -> None:
+        batch = self.client.events(self.id, after=self.cursor, wait=within)
+        assert not batch["events"], f"unexpected: {[_text(e) for e in batch['events']]}"
 
     def presses(self, label: str) -> "Chatter":
         """Press the newest button whose label contains `label` (waiting for it to appear)."""
         deadline = time.monotonic() + WAIT
         while True:
-            for message in reversed(self.client.messages(self.id)["messages"]):
+            for message in reversed(self.client.messages(self.id)):
                 for row in (message.get("reply_markup") or {}).get("inline_keyboard", []):
                     for button in row:
                         if label in button["text"]:
@@ -102,7 +116,7 @@ class Chatter:
     def presses_forged(self, data: str, message_id: int | None = None) -> "Chatter":
         """What a modified client can send: any callback data, on any message."""
         if message_id is None:
-            message_id = self.client.messages(self.id)["messages"][-1]["message_id"]
+            message_id = self.client.messages(self.id)[-1]["message_id"]
         self.client.press(self.user, message_id, data, forge=True)
         return self
 
@@ -135,7 +149,7 @@ class Chatter:
 
     def buttons(self) -> list[str]:
         """The labels on the newest message that has buttons."""
-        for message in reversed(self.client.messages(self.id)["messages"]):
+        for message in reversed(self.client.messages(self.id)):
             keyboard = (message.get("reply_markup") or {}).get("inline_keyboard")
             if keyboard:
                 return [button["text"] for row in keyboard for button in row]
@@ -143,7 +157,7 @@ class Chatter:
 
     def transcript(self) -> str:
         lines = []
-        for message in self.client.messages(self.id)["messages"]:
+        for message in self.client.messages(self.id):
             who = "bot" if message.get("from", {}).get("is_bot") else "user"
             lines.append(f"  {who}: {_message_text(message)!r}")
             for row in (message.get("reply_markup") or {}).get("inline_keyboard", []):

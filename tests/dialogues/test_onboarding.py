@@ -170,6 +170,7 @@ def test_changing_language_during_onboarding(kompis):
     user.presses("English")
     user.sees("Before we start")  # the consent step again, now in English
     user.presses("Yes, that is OK")
+    user.sees("Main menu")
     assert people(kompis.store)[0].language == "en"
 
 

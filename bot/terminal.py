@@ -76,6 +76,7 @@ class TerminalChat:
         if not line:
             return True
         if line.casefold() in QUIT:
+            await self.drain()
             return False
         if line.isdigit() and self.choices:
             number = int(line)
@@ -99,8 +100,15 @@ class TerminalChat:
             except queue.Empty:
                 await self.show_new(wait=0.3)  # idle: show what the bot sends on its own
                 continue
-            if line is None or not await self.handle(line):
+            if line is None:
+                await self.drain()
                 return
+            if not await self.handle(line):
+                return
+
+    async def drain(self) -> None:
+        """Before leaving, show what is still on its way (a reply held back by a rate limit, say)."""
+        await self.show_new(wait=2.0, settle=1.5)
 
 
 def stdin_lines(prompt: str = "> ") -> "queue.Queue[str | None]":

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import itertools
 import os
 
 import pytest
@@ -11,9 +10,6 @@ from bot.config import load_config
 from bot.store import migrate
 from bot.store.db import Store
 from tests.auxil.postgres import PostgresServer, find_binaries
-
-_databases = itertools.count(1)
-
 
 @pytest.fixture(scope="session")
 def pg_server():
@@ -31,7 +27,7 @@ def _database_url(kind: str, tmp_path, request) -> str:
     if kind == "sqlite":
         return f"sqlite:///{tmp_path / 'kompis.db'}"
     server = request.getfixturevalue("pg_server")
-    return server.create_database(f"kompis_test_{next(_databases)}")
+    return server.create_database()
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

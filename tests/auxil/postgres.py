@@ -78,8 +78,13 @@ class PostgresServer:
         server.create_database("kompis")
         return server
 
-    def create_database(self, name: str) -> str:
+    def create_database(self, name: str | None = None) -> str:
+        """A new empty database (named, or numbered); returns its URL."""
         import psycopg
+
+        if name is None:
+            self._created = getattr(self, "_created", 0) + 1
+            name = f"kompis_test_{self._created}"
 
         with psycopg.connect(self.url_for("postgres"), autocommit=True) as connection:
             connection.execute(f'CREATE DATABASE "{name}"')

@@ -1,0 +1,155 @@
+"""The operator's command line, run as a real process: chat, run (polling and webhook), db, org, invite."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from bot.localapi import Limits, SyncLocalApiClient, ThreadedLocalBotApi
+from tests.auxil.conversation import Chatter
+
+ROOT = Path(__file__).resolve().parents[2]
+KOMPIS = [sys.executable, "-m", "bot.cli"]
+TOKEN = "4242:cli-test-token"
+
+
+def kompis(*args, env=None, input=None, timeout=60):
+    return subprocess.run([*KOMPIS, *args], cwd=ROOT, env=env, input=input, capture_output=True, text=True,
+                          timeout=timeout)
+
+
+@pytest.fixture
+def env(tmp_path):
+    """An environment with its own database and no Telegram token, as on a newcomer's machine."""
+    clean = {k: v for k, v in os.environ.items()
+             if k not in ("TELEGRAM_BOT_TOKEN", "WEBHOOK_URL", "WEBHOOK_SECRET", "TELEGRAM_BASE_URL")}
+    clean["DATABASE_URL"] = f"sqlite:///{tmp_path / 'cli.db'}"
+    return clean
+
+
+@pytest.fixture
+def local_api():
+    server = ThreadedLocalBotApi(Limits.unlimited()).start()
+    yield server
+    server.stop()
+
+
+def test_chat_in_the_terminal_shows_buttons_as_numbers(env, tmp_path):
+    result = kompis("chat", env=env, input="1\n1\n/help\nnonsense words\n/quit\n")
+    out = result.stdout
+    assert result.returncode == 0, result.stderr
+    assert "Kompis: Hej! Jag heter Kompis" in out
+    assert "[1] ✓ Svenska" in out and "[2] English" in out
+    assert "Kompis (edited): Innan vi börjar" in out  # pressed 1: the question is replaced in place
+    assert "Huvudmeny" in out and "Kompis hjälper dig" in out and "det förstod jag inte" in out
+    assert "Traceback" not in out + result.stderr
+
+
+def test_run_without_a_token_is_the_local_chat(env):
+    result = kompis("run", env=env, input="/quit\n")
+    assert result.returncode == 0 and "Hej! Jag heter Kompis" in result.stdout
+
+
+def test_db_org_and_invite_commands(env):
+    assert "Database at revision" in kompis("db", "upgrade", env=env).stdout
+    created = kompis("org", "create", "Stålverket AB", "--team", "Valsverket", "--team", "Underhåll", env=env)
+    assert created.returncode == 0 and "Stålverket AB" in created.stdout
+    invite = kompis("invite", "create", "--org", "Stålverket AB", "--team", "Valsverket", "--role", "manager",
+                    "--days", "7", "--max-uses", "5", env=env)
+    assert invite.returncode == 0, invite.stderr
+    link = invite.stdout.strip()
+    assert link.startswith("https://t.me/kompis_local_bot?start=") and len(link.split("=", 1)[1]) >= 24
+    assert "manager" in invite.stderr and "at most 5 uses" in invite.stderr
+    missing = kompis("invite", "create", "--org", "Finns Inte AB", env=env)
+    assert missing.returncode == 1 and "no organisation" in missing.stderr
+    revoked = kompis("invite", "revoke", link.split("=", 1)[1], env=env)
+    assert revoked.returncode == 0 and "Revoked" in revoked.stdout
+
+
+def test_invalid_configuration_stops_start_up_with_one_sentence(env, tmp_path):
+    config = tmp_path / "bad.yml"
+    config.write_text("time_zone: Mars/Olympus\n")
+    result = kompis("run", env={**env, "KOMPIS_CONFIG": str(config)})
+    assert result.returncode == 2
+    assert result.stderr.strip() == ("Kompis cannot start: Configuration key 'time_zone' names 'Mars/Olympus', "
+                                      "which is not a known time zone.")
+
+
+def test_run_refuses_an_unmigrated_database(env, local_api):
+    result = kompis("run", env={**env, "TELEGRAM_BOT_TOKEN": TOKEN, "TELEGRAM_BASE_URL": local_api.base_url})
+    assert result.returncode == 2 and "kompis db upgrade" in result.stderr
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _talk(local_api) -> None:
+    with SyncLocalApiClient(local_api.api.root_url, TOKEN) as client:
+        anna = Chatter(client, {"id": 9101, "first_name": "Anna", "language_code": "sv"})
+        anna.says("/start")
+        anna.sees("Hej! Jag heter Kompis")
+        anna.presses("Svenska")
+        anna.sees("Innan vi börjar")
+
+
+def _running(args, env):
+    return subprocess.Popen([*KOMPIS, *args], cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                            text=True)
+
+
+def _stop(process) -> str:
+    process.terminate()
+    try:
+        out, _ = process.communicate(timeout=20)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        out, _ = process.communicate()
+    return out
+
+
+def test_run_polls_any_bot_api_server_given_by_base_url(env, local_api):
+    assert kompis("db", "upgrade", env=env).returncode == 0
+    process = _running(["run"], {**env, "TELEGRAM_BOT_TOKEN": TOKEN, "TELEGRAM_BASE_URL": local_api.base_url})
+    try:
+        _talk(local_api)
+    finally:
+        out = _stop(process)
+    assert "running by polling" in out and "Traceback" not in out
+
+
+def test_run_as_a_webhook_with_a_secret_token(env, local_api, tmp_path):
+    assert kompis("db", "upgrade", env=env).returncode == 0
+    port = _free_port()
+    config = tmp_path / "webhook.yml"
+    config.write_text((ROOT / "config.yml").read_text().replace("port: 8443", f"port: {port}"))
+    process = _running(["run"], {**env, "KOMPIS_CONFIG": str(config), "TELEGRAM_BOT_TOKEN": TOKEN,
+                                 "TELEGRAM_BASE_URL": local_api.base_url,
+                                 "WEBHOOK_URL": f"http://127.0.0.1:{port}/kompis-hook",
+                                 "WEBHOOK_SECRET": "a-secret-only-telegram-knows"})
+    try:
+        with SyncLocalApiClient(local_api.api.root_url, TOKEN) as client:
+            import time
+
+            deadline = time.monotonic() + 30
+            while not client.state()["webhook"].get("url") and time.monotonic() < deadline:
+                time.sleep(0.1)
+            webhook = client.state()["webhook"]
+            assert webhook["url"] == f"http://127.0.0.1:{port}/kompis-hook"
+            assert webhook["secret_token"] == "a-secret-only-telegram-knows"
+        _talk(local_api)
+        # Without the secret, the bot's webhook refuses the request.
+        import httpx
+
+        refused = httpx.post(f"http://127.0.0.1:{port}/kompis-hook", json={"update_id": 1})
+        assert refused.status_code == 403
+    finally:
+        out = _stop(process)
+    assert "running as a webhook" in out and "Traceback" not in out

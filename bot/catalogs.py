@@ -16,7 +16,6 @@ from babel.messages.pofile import read_po, write_po
 
 from bot.i18n import DOMAIN, LOCALE_DIR
 
-TEMPLATE = LOCALE_DIR / f"{DOMAIN}.pot"
 SOURCE_LANGUAGE = "en"
 TELEGRAM_MESSAGE_LIMIT = 4096
 _FORMATTER = string.Formatter()
@@ -32,8 +31,8 @@ class Problem:
         return f"[{self.lang}] {self.what}: {self.msgid[:70]!r}"
 
 
-def catalog_path(lang: str) -> Path:
-    return LOCALE_DIR / lang / "LC_MESSAGES" / f"{DOMAIN}.po"
+def catalog_path(lang: str, locale_dir: Path = LOCALE_DIR) -> Path:
+    return locale_dir / lang / "LC_MESSAGES" / f"{DOMAIN}.po"
 
 
 def read_catalog(path: Path) -> Catalog:
@@ -49,12 +48,12 @@ def placeholders(text: str) -> set[str]:
         return {"<unbalanced braces>"}
 
 
-def check(languages: tuple[str, ...]) -> list[Problem]:
-    template = read_catalog(TEMPLATE)
+def check(languages: tuple[str, ...], locale_dir: Path = LOCALE_DIR) -> list[Problem]:
+    template = read_catalog(locale_dir / f"{DOMAIN}.pot")
     ids = [m.id for m in template if m.id and isinstance(m.id, str)]
     problems: list[Problem] = []
     for lang in languages:
-        path = catalog_path(lang)
+        path = catalog_path(lang, locale_dir)
         if not path.exists():
             problems.append(Problem(lang, str(path), "catalog missing"))
             continue

@@ -1,0 +1,215 @@
+"""Flood limits (429), blocked users (403), failure injection and counters."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+import pytest
+import telegram
+
+from bot.localapi import Limits, SyncLocalApiClient
+
+ANA = {"id": 1001, "first_name": "Ana", "language_code": "sv"}
+BO = {"id": 1002, "first_name": "Bo"}
+
+
+# PTB 22 itself warns (when building RetryAfter) that retry_after becomes a timedelta.
+pytestmark = pytest.mark.filterwarnings("ignore::telegram.warnings.PTBDeprecationWarning")
+
+
+def retry_seconds(error: telegram.error.RetryAfter) -> float:
+    value = error.retry_after  # int today, timedelta with PTB_TIMEDELTA=1
+    return value.total_seconds() if hasattr(value, "total_seconds") else value
+
+
+def ptb(server, token) -> telegram.Bot:
+    return telegram.Bot(token, base_url=server.base_url)
+
+
+def run_bot(server, token, scenario):
+    async def main():
+        async with ptb(server, token) as bot:
+            return await scenario(bot)
+
+    return asyncio.run(main())
+
+
+def test_per_chat_limit_answers_retry_after(make_server, token):
+    server = make_server(Limits(per_chat_per_second=0.2, per_chat_burst=2, global_per_second=None))
+    with SyncLocalApiClient(server.root_url, token) as client:
+        client.send_text(ANA, "hej")
+        client.send_text(BO, "hej")
+
+        async def scenario(bot):
+            await bot.send_message(1001, "1")
+            await bot.send_message(1001, "2")
+            with pytest.raises(telegram.error.RetryAfter) as refused:
+                await bot.send_message(1001, "3")
+            with pytest.raises(telegram.error.RetryAfter):
+                await bot.edit_message_text("1!", 1001, 2)  # edits share the bucket
+            await bot.send_message(1002, "other chats are unaffected")
+            await bot.send_chat_action(1001, "typing")  # not a send: never limited
+            return refused.value
+
+        refused = run_bot(server, token, scenario)
+        # One token every 5 s; the refused call was not performed.
+        assert retry_seconds(refused) == 5
+        assert [m["text"] for m in client.messages(1001)] == ["hej", "1", "2"]
+        stats = client.stats()
+        assert stats["rate_limited"] == 2 and stats["messages_sent"] == 3
+
+
+def test_429_shape_and_integer_retry_after(make_server, token):
+    import httpx
+
+    server = make_server(Limits(global_per_second=2, global_burst=1, per_chat_per_second=None))
+    with SyncLocalApiClient(server.root_url, token) as client:
+        client.send_text(ANA, "hej")
+        url = f"{server.base_url}{token}/sendMessage"
+        assert httpx.post(url, json={"chat_id": 1001, "text": "a"}).status_code == 200
+        response = httpx.post(url, json={"chat_id": 1001, "text": "b"})
+        assert response.status_code == 429
+        assert response.json() == {
+            "ok": False,
+            "error_code": 429,
+            "description": "Too Many Requests: retry after 1",
+            "parameters": {"retry_after": 1},
+        }
+        time.sleep(0.55)  # 2 tokens/s: one is back after 0.5 s
+        assert httpx.post(url, json={"chat_id": 1001, "text": "c"}).status_code == 200
+
+
+def test_group_limit_per_minute(make_server, token):
+    server = make_server(Limits(group_per_minute=3, global_per_second=None))
+    with SyncLocalApiClient(server.root_url, token) as client:
+        client.send_text(ANA, "hej", chat={"id": -5005, "title": "Lag A"})
+
+        async def scenario(bot):
+            for i in range(3):
+                await bot.send_message(-5005, f"m{i}")
+            with pytest.raises(telegram.error.RetryAfter) as refused:
+                await bot.send_message(-5005, "too many")
+            return refused.value
+
+        refused = run_bot(server, token, scenario)
+        assert retry_seconds(refused) == 20  # 3 per minute: next token in 20 s
+
+
+def test_blocked_user_gives_forbidden_and_my_chat_member(server, token, client):
+    client.send_text(ANA, "/start")
+    client.block(1001)
+
+    async def scenario(bot):
+        with pytest.raises(telegram.error.Forbidden, match="bot was blocked by the user"):
+            await bot.send_message(1001, "hallå?")
+        with pytest.raises(telegram.error.Forbidden):
+            await bot.edit_message_text("x", 1001, 1)
+        return await bot.get_updates()
+
+    updates = run_bot(server, token, scenario)
+    member = updates[-1].my_chat_member
+    assert member.chat.id == 1001 and member.from_user.id == 1001
+    assert member.old_chat_member.status == "member"
+    assert member.new_chat_member.status == "kicked"
+    assert member.new_chat_member.user.is_bot
+    assert client.stats()["forbidden"] == 2
+
+    client.block(1001, blocked=False)
+
+    async def after_unblock(bot):
+        fresh = await bot.get_updates(offset=updates[-1].update_id + 1)
+        await bot.send_message(1001, "välkommen tillbaka")
+        return fresh
+
+    unblocked = run_bot(server, token, after_unblock)
+    assert [u.my_chat_member.new_chat_member.status for u in unblocked] == ["member"]
+
+
+def test_writing_after_blocking_unblocks_like_restart(server, token, client):
+    client.send_text(ANA, "/start")
+    client.block(1001)
+    client.send_text(ANA, "/start")
+
+    updates = run_bot(server, token, lambda bot: bot.get_updates())
+    kinds = [("my_chat_member" if u.my_chat_member else "message") for u in updates]
+    assert kinds == ["message", "my_chat_member", "my_chat_member", "message"]
+    assert updates[2].my_chat_member.new_chat_member.status == "member"
+
+
+def test_injected_5xx_then_recovery(server, token, client):
+    client.send_text(ANA, "hej")
+    client.fault(method="sendMessage", status=502, count=2)
+
+    async def scenario(bot):
+        errors = []
+        for _ in range(3):
+            try:
+                await bot.send_message(1001, "försök")
+            except telegram.error.NetworkError as error:
+                errors.append(str(error))
+        return errors
+
+    errors = run_bot(server, token, scenario)
+    assert errors == ["Bad Gateway"] * 2
+    assert [m["text"] for m in client.messages(1001)] == ["hej", "försök"]
+    stats = client.stats()
+    assert stats["injected_5xx"] == 2 and stats["requests"]["sendMessage"] == 3
+
+
+def test_injected_faults_match_chat_and_any_method(server, token, client):
+    client.send_text(ANA, "hej")
+    client.send_text(BO, "hej")
+    client.fault(method=None, chat_id=1002, status=500, count=1)
+    client.fault(method="sendMessage", status=429, retry_after=7)
+    client.fault(method="sendMessage", status=403)
+
+    async def scenario(bot):
+        await bot.get_updates()  # never eaten by a method=None rule
+        await bot.send_chat_action(1001, "typing")  # other chat: unaffected
+        with pytest.raises(telegram.error.NetworkError, match="Internal Server Error"):
+            await bot.send_chat_action(1002, "typing")
+        with pytest.raises(telegram.error.RetryAfter) as flood:
+            await bot.send_message(1001, "a")
+        with pytest.raises(telegram.error.Forbidden):
+            await bot.send_message(1001, "b")
+        return flood.value, await bot.send_message(1001, "c")
+
+    flood, sent = run_bot(server, token, scenario)
+    assert retry_seconds(flood) == 7
+    assert sent.text == "c"
+    assert client.state()["faults"] == []
+
+
+def test_injected_delay_and_clear(server, token, client):
+    client.send_text(ANA, "hej")
+    client.fault(method="sendMessage", status=None, delay=0.4, count=1)
+
+    async def scenario(bot):
+        started = time.monotonic()
+        await bot.send_message(1001, "långsam")
+        slow = time.monotonic() - started
+        client.fault(method="sendMessage", status=500, count=5)
+        client.clear_faults()
+        await bot.send_message(1001, "snabb")
+        return slow
+
+    assert run_bot(server, token, scenario) >= 0.4
+    assert [m["text"] for m in client.messages(1001)][-2:] == ["långsam", "snabb"]
+
+
+def test_stats_count_and_reset(server, token, client):
+    client.send_text(ANA, "hej")
+
+    async def scenario(bot):
+        await bot.send_message(1001, "a")
+        await bot.send_message(1001, "b")
+        with pytest.raises(telegram.error.BadRequest):
+            await bot.send_message(4242, "nobody")
+
+    run_bot(server, token, scenario)
+    stats = client.stats()
+    assert stats["requests"]["sendMessage"] == 3 and stats["messages_sent"] == 2
+    assert stats["errors"] == 1 and stats["updates_queued"] == 1
+    client.reset_stats()
+    assert client.stats()["requests"] == {} and client.stats()["messages_sent"] == 0

@@ -205,7 +205,7 @@ def parse_html(src: str) -> tuple[str, list[dict[str, Any]]]:
                     f'expected "</{top.tag}>", found "</{name}>"'
                 )
             stack.pop()
-            if not top.extra.pop("_merged_into_pre", False):
+            if not top.extra.pop("_skip", False):
                 out.close(top)
             i = plain_start = end + 1
             continue
@@ -236,8 +236,12 @@ def _html_open(
         )
     if etype == "text_link":
         opened.extra["url"] = attrs.get("href", "")
+        if not opened.extra["url"]:
+            opened.extra["_skip"] = True  # <a> without href is plain text
     elif etype == "custom_emoji":
         opened.extra["custom_emoji_id"] = attrs.get("emoji-id", "")
+        if not opened.extra["custom_emoji_id"]:
+            opened.extra["_skip"] = True
     elif etype == "blockquote" and "expandable" in attrs:
         opened.type = "expandable_blockquote"
     elif etype == "code" and stack and stack[-1].type == "pre":
@@ -245,7 +249,7 @@ def _html_open(
         language = attrs.get("class", "")
         if language.startswith("language-") and len(language) > len("language-"):
             stack[-1].extra["language"] = language[len("language-") :]
-        opened.extra["_merged_into_pre"] = True
+        opened.extra["_skip"] = True
     return opened
 
 

@@ -36,7 +36,7 @@ def update_type(update: dict[str, Any]) -> str | None:
 
 
 class Signal:
-    """Wake any number of long-poll waiters, per key (chat id, or None for "any")."""
+    """Wake any number of long-poll waiters registered under a key (e.g. a chat id)."""
 
     def __init__(self) -> None:
         self._waiters: dict[Hashable, list[asyncio.Future[Any]]] = {}

@@ -11,6 +11,7 @@ import logging
 import secrets
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import AsyncIterator
 
 from telegram import BotCommand, Update
@@ -26,6 +27,9 @@ from dialogues import build_router
 from dialogues.turn import Reply
 
 log = logging.getLogger(__name__)
+
+UPDATE_MEMORY = timedelta(days=2)
+HOUSEKEEPING_EVERY = timedelta(hours=1)
 
 COMMANDS = (
     ("start", N_("Start, or join your workplace")),
@@ -55,7 +59,8 @@ def build_application(config: Config, store: Store, *, token: str, base_url: str
         .token(token)
         .base_url(base_url or config.telegram_base_url)
         .concurrent_updates(PerChatUpdateProcessor(64))
-        .post_init(_set_commands)
+        .post_init(_on_start)
+        .post_shutdown(_on_shutdown)
         .build()
     )
     kompis = Kompis(config, store, i18n, runner)
@@ -109,11 +114,32 @@ async def _set_commands(application: Application) -> None:
         await application.bot.set_my_commands(commands(lang), language_code=lang)
 
 
+async def _on_start(application: Application) -> None:
+    await _set_commands(application)
+    application.bot_data["housekeeping"] = asyncio.create_task(_housekeeping(application.bot_data["kompis"]))
+
+
+async def _on_shutdown(application: Application) -> None:
+    task = application.bot_data.pop("housekeeping", None)
+    if task is not None:
+        task.cancel()
+
+
+async def _housekeeping(kompis: Kompis) -> None:
+    """Forget handled update ids once Telegram can no longer send them again (it keeps updates 24 hours)."""
+    while True:
+        try:
+            await asyncio.to_thread(kompis.runner.forget_old_updates, UPDATE_MEMORY)
+        except Exception:  # a store hiccup must not end housekeeping for the life of the process
+            log.warning("housekeeping failed; trying again later", exc_info=True)
+        await asyncio.sleep(HOUSEKEEPING_EVERY.total_seconds())
+
+
 @asynccontextmanager
 async def running(application: Application, *, poll_interval: float = 0.0, timeout: int = 10) -> AsyncIterator[Application]:
     """Run the application by polling inside an existing event loop (the local chat and the tests)."""
     async with application:
-        await _set_commands(application)  # run_polling/run_webhook call post_init; here we do
+        await _on_start(application)  # run_polling/run_webhook call post_init and post_shutdown; here we do
         await application.start()
         await application.updater.start_polling(poll_interval=poll_interval, timeout=timeout,
                                                 allowed_updates=Update.ALL_TYPES)
@@ -122,6 +148,7 @@ async def running(application: Application, *, poll_interval: float = 0.0, timeo
         finally:
             await application.updater.stop()
             await application.stop()
+            await _on_shutdown(application)
 
 
 def run_polling(application: Application) -> None:

@@ -12,6 +12,7 @@ import logging
 import time
 import warnings
 from dataclasses import dataclass
+from datetime import timedelta
 
 from sqlalchemy.exc import OperationalError
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, InputFile
@@ -22,6 +23,7 @@ from bot.i18n import I18n
 from bot.store import audit, chats, people
 from bot.store.chats import StaleState
 from bot.store.db import Store
+from bot.store.models import utcnow
 from bot.updates import Incoming, MemberChange
 from dialogues.router import Router
 from dialogues.turn import Reply, Turn
@@ -68,6 +70,10 @@ class TurnRunner:
             self.router.route(turn)
             chats.save_state(session, state=turn.state)
             return Outcome(turn.replies, turn.toast, turn.lang)
+
+    def forget_old_updates(self, age: timedelta) -> int:
+        with self.store.session() as session:
+            return chats.forget_updates_before(session, before=utcnow() - age)
 
     def member_changed(self, change: MemberChange) -> None:
         def once() -> None:

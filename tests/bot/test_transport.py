@@ -157,3 +157,14 @@ def _wait_for(kompis, condition, timeout=10.0):
                 return
         time.sleep(0.05)
     raise AssertionError("condition not reached")
+
+
+def test_old_update_claims_are_forgotten(kompis):
+    from datetime import timedelta
+
+    user = kompis.user(language_code="sv")
+    user.says("/start")
+    user.sees("Hej!")
+    runner = kompis.application.bot_data["kompis"].runner
+    assert runner.forget_old_updates(timedelta(days=2)) == 0  # recent claims stay: a repeat is still possible
+    assert runner.forget_old_updates(timedelta(seconds=-1)) >= 1

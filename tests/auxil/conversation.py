@@ -72,6 +72,15 @@ class RunningBot:
             self.application.update_queue.put(Update.de_json(update, self.application.bot)), self._loop)
         future.result(timeout=10)
 
+    def onboarded_user(self, lang: str = "sv", *, invite: str | None = None) -> "Chatter":
+        """Someone who has been through /start, language and consent, and sees the main menu."""
+        user = self.user(language_code=lang)
+        user.says(f"/start {invite}" if invite else "/start")
+        user.presses("Svenska" if lang == "sv" else "English")
+        user.presses("Ja, det är okej" if lang == "sv" else "Yes, that is OK")
+        user.sees("Huvudmeny" if lang == "sv" else "Main menu")
+        return user
+
     def user(self, *, language_code: str | None = "sv", first_name: str = "Anna", user_id: int | None = None) -> "Chatter":
         user = {"id": user_id or next(_user_ids), "first_name": first_name, "is_bot": False}
         if language_code:
@@ -97,7 +106,7 @@ class Chatter:
 
     def sees_nothing_new(self, within: float = 1.0) -> None:
         batch = self.client.events(self.id, after=self.cursor, wait=within)
-        assert not batch["events"], f"unexpected: {[_text(e) for e in batch['events']]}"
+        assert not batch["events"], f"unexpected: {[event_text(e) for e in batch['events']]}"
 
     def presses(self, label: str) -> "Chatter":
         """Press the newest button whose label contains `label` (waiting for it to appear)."""
@@ -129,7 +138,7 @@ class Chatter:
             for event in batch["events"]:
                 self.cursor = event["seq"]
                 self.seen.append(event)
-                text = _text(event)
+                text = event_text(event)
                 if fragment in text:
                     return text
             if time.monotonic() > deadline:
@@ -169,7 +178,7 @@ def _message_text(message: dict) -> str:
     return message.get("text") or message.get("caption") or ""
 
 
-def _text(event: dict) -> str:
+def event_text(event: dict) -> str:
     if event["kind"] == "callback_answer":
         return event.get("text") or ""
     return _message_text(event.get("message") or {})

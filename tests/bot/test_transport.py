@@ -8,15 +8,6 @@ from sqlmodel import select
 from bot.store.models import AuditEvent, Person, ProcessedUpdate
 
 
-def onboarded(kompis, lang="sv"):
-    user = kompis.user(language_code=lang)
-    user.says("/start")
-    user.presses("Svenska" if lang == "sv" else "English")
-    user.presses("Ja, det är okej" if lang == "sv" else "Yes, that is OK")
-    user.sees("Huvudmeny" if lang == "sv" else "Main menu")
-    return user
-
-
 def test_a_repeated_update_is_handled_once(kompis):
     user = kompis.user(language_code="sv")
     update = user.says("/start")
@@ -28,7 +19,7 @@ def test_a_repeated_update_is_handled_once(kompis):
 
 
 def test_updates_of_one_chat_are_answered_in_order(kompis):
-    user = onboarded(kompis)
+    user = kompis.onboarded_user()
     for command in ("/help", "/privacy", "/language", "/menu"):
         user.says(command)
     for expected in ("Kompis hjälper dig", "Kompis sparar ditt Telegram-id", "Vilket språk vill du ha?",
@@ -37,7 +28,7 @@ def test_updates_of_one_chat_are_answered_in_order(kompis):
 
 
 def test_unknown_update_kinds_are_ignored_or_answered(kompis):
-    user = onboarded(kompis)
+    user = kompis.onboarded_user()
     chat = {"id": user.id, "type": "private", "first_name": "Anna"}
     sender = {"id": user.id, "is_bot": False, "first_name": "Anna"}
     base = {"chat": chat, "from": sender, "date": 1700000000}
@@ -59,7 +50,7 @@ def test_unknown_update_kinds_are_ignored_or_answered(kompis):
 
 
 def test_huge_and_strange_text_gets_a_clear_answer(kompis):
-    user = onboarded(kompis)
+    user = kompis.onboarded_user()
     for text in ("x" * 4096, "🙂" * 1000, "\u202e\u0000\ufeff<b>not html</b>&amp;", "/" + "a" * 300,
                  "/start " + "A" * 500, "  \n\t  hej  \n", "ﷺ" * 50, "/MENU@kompis_local_bot"):
         user.says(text)
@@ -70,7 +61,7 @@ def test_huge_and_strange_text_gets_a_clear_answer(kompis):
 
 
 def test_forged_callback_data_is_answered_and_changes_nothing(kompis):
-    user = onboarded(kompis)
+    user = kompis.onboarded_user()
     for data in ("privacy:delete_yes:1", "x" * 64, "'; DROP TABLE person; --", "menu:show:" + "9" * 40,
                  "language:set:xx", "onboarding:consent:yes", "", "\u0000", "help"):
         user.presses_forged(data)
@@ -83,7 +74,7 @@ def test_forged_callback_data_is_answered_and_changes_nothing(kompis):
 
 
 def test_a_delete_without_the_confirmation_step_deletes_nothing(kompis):
-    user = onboarded(kompis)
+    user = kompis.onboarded_user()
     user.presses_forged("privacy:delete_yes")  # an old or forged "yes" asks properly instead
     user.sees("Kompis sparar ditt Telegram-id")
     user.presses("Radera mina uppgifter")
@@ -98,7 +89,7 @@ def test_a_delete_without_the_confirmation_step_deletes_nothing(kompis):
 
 
 def test_blocking_marks_the_person_unreachable_and_unblocking_reachable(kompis):
-    user = onboarded(kompis)
+    user = kompis.onboarded_user()
     kompis.client.block(user.id, blocked=True)
     _wait_for(kompis, lambda s: s.exec(select(Person)).one().unreachable_since is not None)
     kompis.client.block(user.id, blocked=False)
@@ -109,21 +100,21 @@ def test_blocking_marks_the_person_unreachable_and_unblocking_reachable(kompis):
 
 
 def test_a_403_while_sending_marks_the_person_unreachable(kompis):
-    user = onboarded(kompis)
+    user = kompis.onboarded_user()
     kompis.client.fault(method="sendMessage", chat_id=user.id, status=403, count=5)
     user.says("/menu")
     _wait_for(kompis, lambda s: s.exec(select(Person)).one().unreachable_since is not None)
 
 
 def test_rate_limit_answers_are_waited_out(kompis):
-    user = onboarded(kompis)
+    user = kompis.onboarded_user()
     kompis.client.fault(method="sendMessage", chat_id=user.id, status=429, count=1, retry_after=1)
     user.says("/help")
     user.sees("Kompis hjälper dig")
 
 
 def test_a_failing_store_gives_a_friendly_sentence_not_a_traceback(kompis):
-    user = onboarded(kompis)
+    user = kompis.onboarded_user()
     with kompis.store.engine.begin() as connection:
         connection.exec_driver_sql("ALTER TABLE chat_state RENAME TO chat_state_away")
     try:

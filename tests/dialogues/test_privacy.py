@@ -7,16 +7,14 @@ import json
 from sqlmodel import select
 
 from bot.store.models import AuditEvent, Membership, Person
+from tests.auxil.conversation import event_text
 from tests.dialogues.test_onboarding import make_invite
 
 
 def test_see_and_delete_my_data(kompis):
     code = make_invite(kompis.store)
-    eva = kompis.user(language_code="en")
-    eva.says(f"/start {code}")
-    eva.presses("English")
-    eva.presses("Yes, that is OK")
-    eva.sees("Main menu. You belong to: Bruket AB, team Svets.")
+    eva = kompis.onboarded_user("en", invite=code)
+    assert "You are now part of Bruket AB, team Svets." in [event_text(e) for e in eva.seen]
     eva.says("/privacy")
     eva.sees("Your answers are shown only to you.")
     eva.presses("Show my data")

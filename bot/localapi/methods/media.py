@@ -14,7 +14,6 @@ from ..params import UploadedFile
 from ..state import StoredFile
 from .common import (
     Call,
-    deliver,
     ensure_reachable,
     method,
     reply_markup,
@@ -22,7 +21,7 @@ from .common import (
     resolve_chat,
     take_send_token,
 )
-from .messages import MAX_CAPTION, formatted
+from .messages import MAX_CAPTION, formatted, post_message
 
 MAX_PHOTO_BYTES = 10 * 1024 * 1024
 MAX_DOCUMENT_BYTES = 50 * 1024 * 1024
@@ -113,13 +112,7 @@ async def send_media(call: Call, kind: str) -> dict[str, Any]:
         content["caption"] = caption
     if entities:
         content["caption_entities"] = entities
-    if reply is not None:
-        content["reply_to_message"] = reply
-    if inline is not None:
-        content["reply_markup"] = inline
-    message = call.bot.new_message(chat, call.bot.user, **content)
-    deliver(call, chat, message, client_markup)
-    return message
+    return post_message(call, chat, content, reply=reply, inline=inline, client_markup=client_markup)
 
 
 @method("sendPhoto")

@@ -93,6 +93,11 @@ async def send_message(call: Call) -> dict[str, Any]:
     content: dict[str, Any] = {"text": text}
     if entities:
         content["entities"] = entities
+    return post_message(call, chat, content, reply=reply, inline=inline, client_markup=client_markup)
+
+
+def post_message(call: Call, chat, content: dict[str, Any], *, reply, inline, client_markup) -> dict[str, Any]:
+    """The common end of every send method: reply and keyboard attached, message stored and delivered."""
     if reply is not None:
         content["reply_to_message"] = reply
     if inline is not None:

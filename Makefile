@@ -5,7 +5,13 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 MO     := $(patsubst %.po,%.mo,$(wildcard locale/*/LC_MESSAGES/messages.po))
 
-.PHONY: setup run chat test i18n i18n-check clean
+# The Rasa NLU server lives in its own Python 3.10 environment (Rasa pins Python < 3.11).
+RASA_PYTHON ?= $(shell for p in python3.10 $$HOME/.pyenv/versions/3.10*/bin/python3.10; do \
+	$$p -c 'import sys; assert sys.version_info[:2] == (3, 10)' 2>/dev/null && { command -v $$p; break; }; done)
+RASA_VENV   := nlu/.rasa-venv
+RASA_STAMP  := $(RASA_VENV)/.installed
+
+.PHONY: setup run chat test i18n i18n-check clean nlu-setup nlu-train
 
 setup: $(STAMP) $(MO)
 
@@ -42,5 +48,19 @@ i18n: $(STAMP)
 i18n-check: $(STAMP)
 	$(BIN)/python -m bot.catalogs check
 
+nlu-setup: $(RASA_STAMP)
+
+$(RASA_STAMP): nlu/requirements.txt
+	@test -n "$(RASA_PYTHON)" || { echo "Rasa needs Python 3.10 (set RASA_PYTHON=/path/to/python3.10)"; exit 1; }
+	test -x $(RASA_VENV)/bin/python || $(RASA_PYTHON) -m venv $(RASA_VENV)
+	$(RASA_VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(RASA_VENV)/bin/python -m pip install --quiet -r nlu/requirements.txt
+	touch $@
+
+# Trains only when nlu/ changed: the model is named by a hash of its inputs.
+nlu-train: $(RASA_STAMP)
+	$(RASA_VENV)/bin/python nlu/build_lookups.py
+	$(RASA_VENV)/bin/python nlu/train.py
+
 clean:
-	rm -rf $(VENV) var/*.db* locale/*/LC_MESSAGES/*.mo .pytest_cache
+	rm -rf $(VENV) $(RASA_VENV) nlu/models var/*.db* locale/*/LC_MESSAGES/*.mo .pytest_cache

@@ -50,6 +50,11 @@ class _Request:
     timeout: float = DEFAULT_TIMEOUT
     read: Callable[[httpx.Response], Any] = lambda response: response.json()
 
+    def arguments(self, prefix: str) -> dict[str, Any]:
+        """The httpx `request(...)` arguments, the same for the sync and the async client."""
+        return {"method": self.method, "url": prefix + self.path, "json": self.json, "params": self.params,
+                "content": self.content, "timeout": self.timeout}
+
 
 def _user(user: LocalUser | dict[str, Any] | int) -> dict[str, Any]:
     if isinstance(user, LocalUser):
@@ -220,14 +225,7 @@ class SyncLocalApiClient(_Calls):
         self._http = httpx.Client(base_url=self.root_url, timeout=DEFAULT_TIMEOUT)
 
     def _execute(self, request: _Request) -> Any:
-        response = self._http.request(
-            request.method,
-            self.prefix + request.path,
-            json=request.json,
-            params=request.params,
-            content=request.content,
-            timeout=request.timeout,
-        )
+        response = self._http.request(**request.arguments(self.prefix))
         _check(response)
         return request.read(response)
 
@@ -247,14 +245,7 @@ class LocalApiClient(_Calls):
         self._http = httpx.AsyncClient(base_url=self.root_url, timeout=DEFAULT_TIMEOUT)
 
     async def _execute(self, request: _Request) -> Any:  # type: ignore[override]
-        response = await self._http.request(
-            request.method,
-            self.prefix + request.path,
-            json=request.json,
-            params=request.params,
-            content=request.content,
-            timeout=request.timeout,
-        )
+        response = await self._http.request(**request.arguments(self.prefix))
         _check(response)
         return request.read(response)
 

@@ -15,8 +15,7 @@ MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
 
 def alembic_config(store: Store) -> AlembicConfig:
-    config = AlembicConfig()
-    config.set_main_option("script_location", str(MIGRATIONS))
+    config = alembic_config_without_store()
     # The engine travels in attributes, so the URL (and its password) is never interpolated into an ini.
     config.attributes["engine"] = store.engine
     return config

@@ -8,6 +8,7 @@ import pytest
 from sqlmodel import select
 
 from bot.store import invites, organisations
+from tests.auxil.conversation import event_text
 from bot.store.models import AuditEvent, ChatState, Membership, Person, Role, utcnow
 
 
@@ -144,11 +145,7 @@ def test_refusing_consent_stores_nothing_but_the_refusal(kompis):
 
 
 def test_changing_language_afterwards(kompis):
-    anna = kompis.user(language_code="sv")
-    anna.says("/start")
-    anna.presses("Svenska")
-    anna.presses("Ja, det är okej")
-    anna.sees("Huvudmeny")
+    anna = kompis.onboarded_user("sv")
     anna.says("/language")
     anna.sees("Vilket språk vill du ha?")
     anna.presses("English")
@@ -188,11 +185,8 @@ def test_commands_before_consent_lead_back_to_onboarding(kompis):
 
 def test_invite_after_joining_adds_membership(kompis):
     code = make_invite(kompis.store, team="Montering", role=Role.manager)
-    anna = kompis.user(language_code="sv")
-    anna.says("/start")
-    anna.presses("Svenska")
-    anna.presses("Ja, det är okej")
-    anna.sees("Huvudmeny. Vad vill du göra?")
+    anna = kompis.onboarded_user("sv")
+    assert "Huvudmeny. Vad vill du göra?" in [event_text(e) for e in anna.seen]  # no workplace yet
     anna.says(f"/start {code}")
     anna.sees("Nu hör du till Bruket AB, lag Montering.")
     anna.sees("Du hör till: Bruket AB, lag Montering.")

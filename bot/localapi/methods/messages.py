@@ -147,33 +147,30 @@ def store_edit(
 
 @method("editMessageText")
 async def edit_message_text(call: Call) -> dict[str, Any]:
-    chat = resolve_chat(call)
-    ensure_reachable(chat)
-    message = own_message(call, chat, errors.EDIT_NOT_FOUND)
-    if "text" not in message:
-        raise bad_request(errors.NO_TEXT_TO_EDIT)
-    text, entities = formatted(
-        call, "text", "entities", MAX_TEXT, errors.TEXT_TOO_LONG, required=True
-    )
-    markup = inline_markup_only(call)
-    current = _without_edit_date(message)
-    updated = with_text(current, "text", text, entities, "entities")
-    return store_edit(call, chat, current, updated, markup)
+    return _edit_words(call, field="text", entities_field="entities", limit=MAX_TEXT,
+                       too_long=errors.TEXT_TOO_LONG, required=True)
 
 
 @method("editMessageCaption")
 async def edit_message_caption(call: Call) -> dict[str, Any]:
+    return _edit_words(call, field="caption", entities_field="caption_entities", limit=MAX_CAPTION,
+                       too_long=errors.CAPTION_TOO_LONG, required=False)
+
+
+def _edit_words(call: Call, *, field: str, entities_field: str, limit: int, too_long: str,
+                required: bool) -> dict[str, Any]:
+    """The text of a text message or the caption of a media message: a text message has no caption."""
     chat = resolve_chat(call)
     ensure_reachable(chat)
     message = own_message(call, chat, errors.EDIT_NOT_FOUND)
-    if "text" in message:
+    if field == "text" and "text" not in message:
+        raise bad_request(errors.NO_TEXT_TO_EDIT)
+    if field == "caption" and "text" in message:
         raise bad_request(errors.NO_CAPTION_TO_EDIT)
-    caption, entities = formatted(
-        call, "caption", "caption_entities", MAX_CAPTION, errors.CAPTION_TOO_LONG, required=False
-    )
+    words, entities = formatted(call, field, entities_field, limit, too_long, required=required)
     markup = inline_markup_only(call)
     current = _without_edit_date(message)
-    updated = with_text(current, "caption", caption, entities, "caption_entities")
+    updated = with_text(current, field, words, entities, entities_field)
     return store_edit(call, chat, current, updated, markup)
 
 

@@ -10,7 +10,7 @@ import asyncio
 import logging
 import secrets
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import timedelta
 from typing import AsyncIterator
 
@@ -19,12 +19,13 @@ from telegram.ext import Application, ContextTypes, TypeHandler
 
 from bot.config import Config
 from bot.i18n import I18n, N_
+from bot.nlu import NluClient
 from bot.processor import PerChatUpdateProcessor
 from bot.store.db import Store
 from bot.transport import Delivery, Outcome, TurnRunner
 from bot.updates import Incoming, MemberChange, read_update
 from dialogues import build_router
-from dialogues.turn import Reply
+from dialogues.turn import InputKind, Reply
 
 log = logging.getLogger(__name__)
 
@@ -36,6 +37,8 @@ COMMANDS = (
     ("menu", N_("Main menu")),
     ("language", N_("Change language")),
     ("privacy", N_("Your data and privacy")),
+    ("stop", N_("No more reminders")),
+    ("resume", N_("Reminders on again")),
     ("help", N_("Help")),
 )
 
@@ -48,6 +51,7 @@ class Kompis:
     store: Store
     i18n: I18n
     runner: TurnRunner
+    nlu: NluClient
     delivery: Delivery | None = None
 
 
@@ -63,7 +67,7 @@ def build_application(config: Config, store: Store, *, token: str, base_url: str
         .post_shutdown(_on_shutdown)
         .build()
     )
-    kompis = Kompis(config, store, i18n, runner)
+    kompis = Kompis(config, store, i18n, runner, NluClient(config.nlu))
     kompis.delivery = Delivery(bot=application.bot, runner=runner, max_retries=config.max_send_retries)
     application.bot_data["kompis"] = kompis
     application.add_handler(TypeHandler(Update, on_update))
@@ -77,6 +81,8 @@ async def on_update(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if isinstance(event, MemberChange):
         await asyncio.to_thread(kompis.runner.member_changed, event)
     elif isinstance(event, Incoming):
+        if event.input.kind is InputKind.text:  # asked before the turn's transaction, never inside it
+            event = replace(event, input=replace(event.input, meaning=await kompis.nlu.parse(event.input.text)))
         outcome = await asyncio.to_thread(kompis.runner.run, event)
         if outcome is not None:
             await kompis.delivery.deliver(event, outcome)
@@ -123,6 +129,7 @@ async def _on_shutdown(application: Application) -> None:
     task = application.bot_data.pop("housekeeping", None)
     if task is not None:
         task.cancel()
+    await application.bot_data["kompis"].nlu.close()
 
 
 async def _housekeeping(kompis: Kompis) -> None:

@@ -4,8 +4,12 @@ and invites, serve the local Bot API."""
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 import sys
+from contextlib import contextmanager
+from typing import Iterator
+from urllib.parse import urlsplit
 
 import typer
 
@@ -51,28 +55,56 @@ def _logging(verbose: bool) -> None:
         logging.getLogger(noisy).setLevel(logging.WARNING)
 
 
+NLU_OPTION = typer.Option(True, "--nlu/--no-nlu",
+                          help="Start the local Rasa NLU server when nlu.url is on this machine and none answers.")
+
+
+@contextmanager
+def _nlu_server(config: Config, start: bool) -> Iterator[Config]:
+    """The config to run with: when wanted, with a Rasa server of our own started on nlu.url's port."""
+    from bot.nlu_server import NluServerError, RasaServer, answers, is_local
+
+    nlu = config.nlu
+    if not (start and nlu.enabled and is_local(nlu.url)) or answers(nlu.url, nlu.token):
+        yield config
+        return
+    typer.echo("Starting the NLU server (Rasa) on this machine; this takes about half a minute ...", err=True)
+    server = RasaServer(port=urlsplit(nlu.url).port or 5005, token=nlu.token)
+    try:
+        server.start()
+    except NluServerError as exc:
+        typer.echo(f"Without the NLU server: {exc}. Buttons and the safety words still work.", err=True)
+        yield config
+        return
+    try:
+        yield dataclasses.replace(config, nlu=dataclasses.replace(nlu, url=server.url, token=server.token))
+    finally:
+        server.stop()
+
+
 @app.command()
-def run(verbose: bool = typer.Option(False, "--verbose", "-v")) -> None:
+def run(verbose: bool = typer.Option(False, "--verbose", "-v"), nlu: bool = NLU_OPTION) -> None:
     """Run the bot: webhook with WEBHOOK_URL, polling with TELEGRAM_BOT_TOKEN, else a local chat."""
     from bot.app import build_application, run_polling, run_webhook
 
     config = _config()
     if not config.token:
-        chat(verbose=verbose)
+        chat(verbose=verbose, nlu=nlu)
         return
     _logging(verbose)
     store = _store(config)
-    application = build_application(config, store, token=config.token)
-    if config.webhook.url:
-        log.info("running as a webhook at %s", config.webhook.url)
-        run_webhook(application, config)
-    else:
-        log.info("running by polling %s", config.telegram_base_url)
-        run_polling(application)
+    with _nlu_server(config, nlu) as config:
+        application = build_application(config, store, token=config.token)
+        if config.webhook.url:
+            log.info("running as a webhook at %s", config.webhook.url)
+            run_webhook(application, config)
+        else:
+            log.info("running by polling %s", config.telegram_base_url)
+            run_polling(application)
 
 
 @app.command()
-def chat(verbose: bool = typer.Option(False, "--verbose", "-v")) -> None:
+def chat(verbose: bool = typer.Option(False, "--verbose", "-v"), nlu: bool = NLU_OPTION) -> None:
     """Talk to the bot in this terminal, through the project's local Bot API server (no Telegram needed)."""
     from bot.local import local_bot
     from bot.localapi import LocalApiClient
@@ -84,7 +116,7 @@ def chat(verbose: bool = typer.Option(False, "--verbose", "-v")) -> None:
     store = _store(config, upgrade=True)  # a local chat on the default SQLite file: migrate without asking
     user = {"id": 424242, "first_name": "Du", "language_code": "sv"}
 
-    async def main() -> None:
+    async def main(config: Config) -> None:
         async with local_bot(config, store) as (server, _application):
             typer.echo(f"Local Bot API at {server.base_url}<token> (database: {config.database_url})")
             client = LocalApiClient(server.root_url, _application.bot.token)
@@ -93,10 +125,11 @@ def chat(verbose: bool = typer.Option(False, "--verbose", "-v")) -> None:
             finally:
                 await client.close()
 
-    try:
-        asyncio.run(main())
-    except KeyboardInterrupt:
-        pass
+    with _nlu_server(config, nlu) as config:
+        try:
+            asyncio.run(main(config))
+        except KeyboardInterrupt:
+            pass
     typer.echo("Bye!")
 
 

@@ -22,6 +22,7 @@ TELEGRAM_BASE_URL = "https://api.telegram.org/bot"
 ENV_OVERRIDES = {
     "DATABASE_URL": "database_url",
     "RASA_URL": "nlu.url",
+    "RASA_TOKEN": "nlu.token",
     "TELEGRAM_BASE_URL": "telegram.base_url",
     "WEBHOOK_URL": "webhook.url",
     "WEBHOOK_SECRET": "webhook.secret",
@@ -41,8 +42,13 @@ class ConfigError(Exception):
 
 @dataclass(frozen=True)
 class NluConfig:
+    enabled: bool = True
     url: str = "http://127.0.0.1:5005"
-    timeout_seconds: float = 0.8
+    token: str | None = None  # Rasa's --auth-token; sent as ?token=
+    timeout_seconds: float = 0.3
+    confidence_threshold: float = 0.5  # below this the bot asks instead of guessing
+    breaker_failures: int = 3  # consecutive failures that open the circuit breaker
+    breaker_seconds: float = 30.0  # how long the breaker stays open before one request tries again
 
 
 @dataclass(frozen=True)
@@ -168,9 +174,23 @@ def _build(raw: dict, *, token: str | None, base_dir: Path) -> Config:
         raise ConfigError("time_zone", f"names '{time_zone}', which is not a known time zone") from None
 
     nlu_raw = _section(raw, "nlu")
+    enabled = nlu_raw.get("enabled", True)
+    if not isinstance(enabled, bool):
+        raise ConfigError("nlu.enabled", f"must be true or false, not {enabled!r}")
+    nlu_token = nlu_raw.get("token")
+    if nlu_token is not None and (not isinstance(nlu_token, str) or not _SECRET_RE.match(nlu_token)):
+        raise ConfigError("nlu.token", "may only hold 1-256 letters, digits, '_' and '-'")
+    threshold = _number(nlu_raw, "confidence_threshold", "nlu.confidence_threshold", 0.5, float, 0.0)
+    if threshold > 1:
+        raise ConfigError("nlu.confidence_threshold", f"must be between 0 and 1, not {threshold!r}")
     nlu = NluConfig(
+        enabled=enabled,
         url=_url(nlu_raw.get("url", NluConfig.url), "nlu.url"),
-        timeout_seconds=_number(nlu_raw, "timeout_seconds", "nlu.timeout_seconds", 0.8, float, 0.05),
+        token=nlu_token,
+        timeout_seconds=_number(nlu_raw, "timeout_seconds", "nlu.timeout_seconds", 0.3, float, 0.05),
+        confidence_threshold=threshold,
+        breaker_failures=_number(nlu_raw, "breaker_failures", "nlu.breaker_failures", 3, int, 1),
+        breaker_seconds=_number(nlu_raw, "breaker_seconds", "nlu.breaker_seconds", 30.0, float, 0.1),
     )
 
     telegram_raw = _section(raw, "telegram")

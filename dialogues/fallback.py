@@ -22,6 +22,17 @@ def not_understood(turn: Turn) -> None:
         resume(turn)
 
 
+def no_nlu(turn: Turn) -> None:
+    """The NLU is down or slow and no safety word matched: buttons still work."""
+    _ = turn._
+    text = _("I cannot read free text right now. Please use the buttons, or write /help.")
+    if turn.person:
+        turn.say(text, menu_buttons(turn))
+    else:
+        turn.say(text)
+        resume(turn)
+
+
 def unknown_button(turn: Turn) -> None:
     """A forged, garbled or outdated button: say so on the button, then show where the person stands."""
     turn.toast = turn._("That button no longer works.")

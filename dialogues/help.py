@@ -10,10 +10,11 @@ def show_help(turn: Turn, *, edit: bool = False) -> None:
     _ = turn._
     text = _(
         "Kompis helps you see what you know, find short courses and sign up.\n"
-        "Press the buttons, or write a command:\n"
+        "Press the buttons, write what you want in your own words, or write a command:\n"
         "/menu – main menu\n"
         "/language – change language\n"
         "/privacy – your data\n"
+        "/stop – no more reminders (/resume turns them on again)\n"
         "/help – this help"
     )
     if turn.person:
@@ -27,5 +28,6 @@ dialogue = Dialogue(
     name="help",
     commands={"help": show_help},
     buttons={"show": lambda turn: show_help(turn, edit=True)},
+    intents={"help": show_help},
     needs_consent=False,
 )

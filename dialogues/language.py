@@ -28,6 +28,23 @@ def on_set(turn: Turn) -> None:
     if lang not in turn.config.languages:
         show_languages(turn, edit=True)
         return
+    set_language(turn, lang)
+
+
+def on_change_language(turn: Turn) -> None:
+    """Free text such as "byt språk till engelska": straight to that language, or the picker."""
+    meaning = turn.input.meaning
+    lang = meaning.language if meaning else None
+    if lang in turn.config.languages and lang != turn.lang:
+        set_language(turn, lang)
+    elif lang and lang not in turn.config.languages:
+        turn.say(turn._("I cannot write in {language} yet.", language=language_name(lang, in_sentence=True)))
+        show_languages(turn)
+    else:
+        show_languages(turn)
+
+
+def set_language(turn: Turn, lang: str) -> None:
     if turn.person:
         people.set_language(turn.session, person=turn.person, language=lang)
         audit.record(turn.session, action="language.changed", actor_person_id=turn.person.id, language=lang)
@@ -44,5 +61,6 @@ dialogue = Dialogue(
     name="language",
     commands={"language": show_languages},
     buttons={"show": lambda turn: show_languages(turn, edit=True), "set": on_set},
+    intents={"change_language": on_change_language},
     needs_consent=False,
 )

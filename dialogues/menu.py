@@ -9,7 +9,9 @@ from dialogues.turn import Button, Turn
 
 def menu_buttons(turn: Turn) -> list[list[Button]]:
     _ = turn._
+    first = [Button.to(_("Continue where I was"), "resume", "go")] if turn.state.suspended else []
     return rows(
+        *first,
         Button.to(_("Language"), "language", "show"),
         Button.to(_("Privacy and my data"), "privacy", "show"),
         Button.to(_("Help"), "help", "show"),
@@ -39,4 +41,5 @@ def on_menu_button(turn: Turn) -> None:
     show_menu(turn, edit=True)
 
 
-dialogue = Dialogue(name="menu", commands={"menu": on_menu}, buttons={"show": on_menu_button})
+dialogue = Dialogue(name="menu", commands={"menu": on_menu}, buttons={"show": on_menu_button},
+                    intents={"menu": on_menu})

@@ -72,8 +72,15 @@ def on_delete_confirmed(turn: Turn) -> None:
     people.delete_person(turn.session, person=turn.person)
     audit.record(turn.session, action="person.deleted")  # no actor: the person is gone
     turn.person = None
-    turn.state.clear()
+    turn.state.forget()
     turn.say(farewell, edit=True)
+
+
+def on_resume(turn: Turn) -> None:
+    if turn.state.step == "confirm_delete":
+        on_delete(turn)
+    else:
+        show_privacy(turn)
 
 
 dialogue = Dialogue(
@@ -81,5 +88,7 @@ dialogue = Dialogue(
     commands={"privacy": show_privacy},
     buttons={"show": lambda turn: show_privacy(turn, edit=True), "export": on_export, "delete": on_delete,
              "delete_yes": on_delete_confirmed},
+    intents={"privacy_info": show_privacy, "delete_my_data": on_delete},
+    on_resume=on_resume,
     needs_consent=False,
 )

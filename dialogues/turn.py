@@ -48,12 +48,34 @@ class Callback:
 
 
 @dataclass(frozen=True)
+class Meaning:
+    """What the NLU read in a free text: the likeliest intents (best first) and the normalised entities."""
+
+    ranking: tuple[tuple[str, float], ...] = ()  # (intent, confidence), best first
+    topics: tuple[str, ...] = ()  # canonical course topics
+    location: str | None = None  # a municipality or county, as written
+    study_mode: str | None = None  # "distance" or "on_site"
+    language: str | None = None  # a language code
+    source: str = "nlu"  # "nlu" (the Rasa server) or "keywords" (the fallback matcher)
+    unsure: bool = False  # the NLU's own fallback threshold said it is not sure
+
+    @property
+    def intent(self) -> str | None:
+        return self.ranking[0][0] if self.ranking else None
+
+    @property
+    def confidence(self) -> float:
+        return self.ranking[0][1] if self.ranking else 0.0
+
+
+@dataclass(frozen=True)
 class Input:
     kind: InputKind
     text: str = ""  # the text, or the arguments after a command
     command: str = ""  # without the slash and the @botname
     callback: Callback | None = None
     raw_callback_data: str | None = None  # as received, for a clear answer to a forged or stale one
+    meaning: Meaning | None = None  # for text: what the NLU understood; None when it was not available
 
 
 @dataclass(frozen=True)

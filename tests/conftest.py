@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 
 import pytest
@@ -52,15 +53,54 @@ def sqlite_store(tmp_path, request):
     store.dispose()
 
 
-def make_config(database_url: str, **env):
-    return load_config(env={"DATABASE_URL": database_url, **env})
+def make_config(database_url: str, *, nlu=None, **env):
+    """The project's config.yml on the given database; the NLU off unless a running server is given."""
+    config = load_config(env={"DATABASE_URL": database_url, **env})
+    if nlu is None:
+        return dataclasses.replace(config, nlu=dataclasses.replace(config.nlu, enabled=False))
+    return dataclasses.replace(config, nlu=dataclasses.replace(config.nlu, url=nlu.url, token=nlu.token))
+
+
+def _needed(reason: str) -> None:
+    if os.environ.get("CI") == "true":
+        pytest.fail(f"{reason}; under CI the NLU tests must run (.ci/run sets up and trains Rasa)")
+    pytest.skip(reason)
+
+
+@pytest.fixture(scope="session")
+def rasa_server(tmp_path_factory):
+    """The real Rasa server with the model trained for the current nlu/ (`make test` trains it first)."""
+    from bot.nlu_server import RASA_BIN, NluServerError, RasaServer, current_model
+
+    if not RASA_BIN.exists():
+        _needed("no Rasa environment (make nlu-setup)")
+    if not current_model().exists():
+        _needed("no NLU model for the current nlu/ (make nlu-train)")
+    server = RasaServer(log_path=tmp_path_factory.mktemp("rasa") / "rasa.log")
+    try:
+        server.start()
+    except NluServerError as exc:
+        pytest.fail(str(exc))
+    yield server
+    server.stop()
 
 
 @pytest.fixture
 def kompis(sqlite_store):
-    """The real bot on a fresh SQLite store, against its own local Bot API server."""
+    """The real bot on a fresh SQLite store, against its own local Bot API server, without the NLU server
+    (as when Rasa is down: buttons, commands and the keyword matcher)."""
     from tests.auxil.conversation import RunningBot
 
     bot = RunningBot(make_config(sqlite_store.url), sqlite_store).start()
+    yield bot
+    bot.stop()
+
+
+@pytest.fixture
+def kompis_nlu(sqlite_store, rasa_server):
+    """The real bot with the real Rasa server."""
+    from tests.auxil.conversation import RunningBot
+
+    bot = RunningBot(make_config(sqlite_store.url, nlu=rasa_server), sqlite_store).start()
     yield bot
     bot.stop()

@@ -17,6 +17,9 @@ from sqlmodel import Session
 from bot.store.models import ChatState, ProcessedUpdate, utcnow
 
 
+SUSPENDED_KEY = "_suspended"  # where an interrupted dialogue is kept inside the state's JSON
+
+
 class StaleState(Exception):
     """Another process changed this chat's state since it was read."""
 
@@ -30,23 +33,46 @@ class DialogueState:
     step: str = ""
     data: dict = field(default_factory=dict)
     version: int = 0  # 0: no row yet
+    # A dialogue interrupted by a global request (help, stop reminders ...), kept so it can be resumed:
+    # {"dialogue", "step", "data"}. Entering that dialogue afresh, or resuming it, drops it.
+    suspended: dict | None = None
 
     def go(self, dialogue: str, step: str = "", **data) -> None:
+        if self.suspended and self.suspended.get("dialogue") == dialogue:
+            self.suspended = None
         self.dialogue, self.step, self.data = dialogue, step, dict(data)
 
     def clear(self) -> None:
-        self.go("", "")
+        self.dialogue, self.step, self.data = "", "", {}
+
+    def forget(self) -> None:
+        """Nothing left, not even an interrupted dialogue (after the person's data was deleted)."""
+        self.clear()
+        self.suspended = None
+
+    def suspend(self, dialogue: str, step: str, data: dict) -> None:
+        self.suspended = {"dialogue": dialogue, "step": step, "data": data}
+
+    def resume(self) -> bool:
+        """Back into the suspended dialogue; False when there is none."""
+        if not self.suspended:
+            return False
+        saved, self.suspended = self.suspended, None
+        self.dialogue, self.step, self.data = saved["dialogue"], saved["step"], dict(saved["data"])
+        return True
 
     @property
     def empty(self) -> bool:
-        return not (self.dialogue or self.step or self.data)
+        return not (self.dialogue or self.step or self.data or self.suspended)
 
 
 def load_state(session: Session, *, chat_id: int) -> DialogueState:
     row = session.get(ChatState, chat_id)
     if row is None:
         return DialogueState(chat_id=chat_id)
-    return DialogueState(chat_id, row.dialogue, row.step, json.loads(row.data or "{}"), row.version)
+    data = json.loads(row.data or "{}")
+    suspended = data.pop(SUSPENDED_KEY, None)
+    return DialogueState(chat_id, row.dialogue, row.step, data, row.version, suspended)
 
 
 def save_state(session: Session, *, state: DialogueState) -> None:
@@ -60,8 +86,9 @@ def save_state(session: Session, *, state: DialogueState) -> None:
                 raise StaleState(state.chat_id)
             state.version = 0
         return
+    data = dict(state.data, **({SUSPENDED_KEY: state.suspended} if state.suspended else {}))
     values = {"dialogue": state.dialogue, "step": state.step,
-              "data": json.dumps(state.data, ensure_ascii=False, sort_keys=True), "updated_at": utcnow()}
+              "data": json.dumps(data, ensure_ascii=False, sort_keys=True), "updated_at": utcnow()}
     if state.version == 0:
         inserted = session.execute(_insert_ignore(session, ChatState).values(chat_id=state.chat_id, version=1, **values))
         if inserted.first() is None:

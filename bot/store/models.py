@@ -71,6 +71,7 @@ class Person(SQLModel, table=True):
     language: str = Field(max_length=16)
     consent_at: datetime = Field(sa_column=_when(nullable=False))
     unreachable_since: datetime | None = Field(default=None, sa_column=_when())
+    reminders_stopped_at: datetime | None = Field(default=None, sa_column=_when())  # opted out of reminders
     created_at: datetime = Field(default_factory=utcnow, sa_column=_when(nullable=False))
 
 

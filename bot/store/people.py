@@ -27,6 +27,15 @@ def set_language(session: Session, *, person: Person, language: str) -> None:
     session.add(person)
 
 
+def set_reminders(session: Session, *, person: Person, on: bool) -> bool:
+    """Opt in or out of reminders; True when that changed anything. Every sender checks this field."""
+    if on == (person.reminders_stopped_at is None):
+        return False
+    person.reminders_stopped_at = None if on else utcnow()
+    session.add(person)
+    return True
+
+
 def mark_unreachable(session: Session, *, telegram_user_id: int) -> Person | None:
     person = person_by_user(session, telegram_user_id=telegram_user_id)
     if person is not None and person.unreachable_since is None:
@@ -60,6 +69,7 @@ def export(session: Session, *, person: Person) -> dict:
         "language": person.language,
         "consent_at": person.consent_at.isoformat(),
         "unreachable_since": person.unreachable_since.isoformat() if person.unreachable_since else None,
+        "reminders_stopped_at": person.reminders_stopped_at.isoformat() if person.reminders_stopped_at else None,
         "created_at": person.created_at.isoformat(),
         "memberships": memberships,
         "activity": audit,

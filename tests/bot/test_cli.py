@@ -40,18 +40,27 @@ def local_api():
 
 
 def test_chat_in_the_terminal_shows_buttons_as_numbers(env, tmp_path):
-    result = kompis("chat", env=env, input="1\n1\n/help\nnonsense words\n/quit\n")
+    result = kompis("chat", "--no-nlu", env=env, input="1\n1\n/help\nnonsense words\n/quit\n")
     out = result.stdout
     assert result.returncode == 0, result.stderr
     assert "Kompis: Hej! Jag heter Kompis" in out
     assert "[1] ✓ Svenska" in out and "[2] English" in out
     assert "Kompis (edited): Innan vi börjar" in out  # pressed 1: the question is replaced in place
-    assert "Huvudmeny" in out and "Kompis hjälper dig" in out and "det förstod jag inte" in out
+    assert "Huvudmeny" in out and "Kompis hjälper dig" in out
+    assert "Jag kan inte läsa fritext just nu" in out  # --no-nlu: free text gets the menu, kindly
     assert "Traceback" not in out + result.stderr
 
 
+def test_chat_in_the_terminal_understands_free_text_through_the_nlu_server(env, rasa_server):
+    env = dict(env, RASA_URL=rasa_server.url, RASA_TOKEN=rasa_server.token)  # answers: no second server
+    result = kompis("chat", env=env, input="1\n1\nfinns det nån svetskurs i luleå\n/quit\n")
+    assert result.returncode == 0, result.stderr
+    assert "Du letar efter kurser om svetsning, i eller nära luleå" in result.stdout
+    assert "Starting the NLU server" not in result.stderr
+
+
 def test_run_without_a_token_is_the_local_chat(env):
-    result = kompis("run", env=env, input="/quit\n")
+    result = kompis("run", "--no-nlu", env=env, input="/quit\n")
     assert result.returncode == 0 and "Hej! Jag heter Kompis" in result.stdout
 
 

@@ -26,8 +26,13 @@ def content_hash() -> str:
     return digest.hexdigest()[:16]
 
 
+def model_path() -> Path:
+    """The model file for the current content of `nlu/` (it exists once that content has been trained)."""
+    return MODELS / f"nlu-{content_hash()}.tar.gz"
+
+
 def main() -> int:
-    model = MODELS / f"nlu-{content_hash()}.tar.gz"
+    model = model_path()
     if model.exists():
         print(model)
         return 0

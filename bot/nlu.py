@@ -11,20 +11,16 @@ from __future__ import annotations
 import logging
 import re
 import time
-from functools import lru_cache
-from pathlib import Path
 from typing import Callable
 
 import httpx
-import yaml
 
-from bot.config import PROJECT_ROOT, NluConfig
-from dialogues.keywords import fold
+from bot.config import NluConfig
+from dialogues.topics import topics
 from dialogues.turn import Meaning
 
 log = logging.getLogger(__name__)
 
-TOPICS_FILE = PROJECT_ROOT / "nlu" / "topics.yml"
 LANGUAGE_CODES = ("sv", "en", "ar", "fi", "pl", "fa", "so", "bs", "ti", "uk")
 STUDY_MODES = ("distance", "on_site")
 FALLBACK_INTENT = "nlu_fallback"
@@ -38,35 +34,6 @@ _INVISIBLE = re.compile(r"[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u200b-\u200f\
 def clean_text(text: str) -> str:
     """The text as the NLU should read it: no invisible controls, collapsed spaces, at most MAX_PARSE_CHARS."""
     return " ".join(_INVISIBLE.sub("", text).split())[:MAX_PARSE_CHARS]
-
-
-class Topics:
-    """Surface forms of the course topics (`nlu/topics.yml`), folded, to normalise what the NLU found."""
-
-    def __init__(self, table: dict[str, dict[str, list[str]]]):
-        self.canonical = tuple(table)
-        self.forms: dict[str, str] = {}
-        for topic, by_language in table.items():
-            self.forms[fold(topic)] = topic
-            for forms in (by_language or {}).values():
-                for form in forms:
-                    self.forms.setdefault(fold(str(form)), topic)
-        self._by_length = sorted((f for f in self.forms if len(f) >= 4), key=len, reverse=True)
-
-    def normalise(self, value: str) -> str | None:
-        """A canonical topic for an entity value: itself, a known form, or a known form it starts with."""
-        folded = fold(value)
-        if folded in self.forms:
-            return self.forms[folded]
-        for form in self._by_length:  # "svetskurserna" starts with "svetskurs"
-            if folded.startswith(form):
-                return self.forms[form]
-        return None
-
-
-@lru_cache(maxsize=1)
-def topics(path: Path = TOPICS_FILE) -> Topics:
-    return Topics(yaml.safe_load(path.read_text(encoding="utf-8")) or {})
 
 
 class CircuitBreaker:

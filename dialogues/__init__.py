@@ -1,10 +1,20 @@
 """The conversations Kompis holds, one module each, and the router that includes them all."""
 
-from dialogues import chatter, coming, courses, fallback, help, human, language, menu, onboarding, privacy, reminders
-from dialogues.router import Router
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from dialogues.router import Router
 
 
 def build_router() -> Router:
+    # Imported here so that light modules (dialogues.keywords, dialogues.topics) can be used on their own,
+    # e.g. by the NLU evaluation in the Rasa environment.
+    from dialogues import (chatter, coming, courses, fallback, help, human, language, menu, onboarding, privacy,
+                           reminders)
+    from dialogues.router import Router
+
     return Router(
         [onboarding.dialogue, menu.dialogue, language.dialogue, privacy.dialogue, help.dialogue,
          reminders.dialogue, human.dialogue, chatter.dialogue, courses.dialogue, coming.dialogue],

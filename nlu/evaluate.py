@@ -50,6 +50,14 @@ class Outcome:
     topics: list[str] = field(default_factory=list)
 
 
+def bot_topics():
+    if str(ROOT) not in sys.path:
+        sys.path.insert(0, str(ROOT))
+    from dialogues.topics import topics  # PyYAML only: importable from the Rasa environment
+
+    return topics()
+
+
 def load_cases(tests: Path) -> list[Case]:
     from rasa.shared.nlu.training_data.loading import load_data
 
@@ -59,7 +67,7 @@ def load_cases(tests: Path) -> list[Case]:
         if not path.exists():
             continue
         for example in load_data(str(path)).intent_examples:
-            topics = [e["value"] for e in example.get("entities") or [] if e["entity"] == "topic"]
+            topics = sorted({e["value"] for e in example.get("entities") or [] if e["entity"] == "topic"})
             cases.append(Case(language, example.get("text"), example.get("intent"), topics))
     return cases
 
@@ -74,9 +82,10 @@ async def parse_all(model: Path, cases: list[Case]) -> tuple[list[Outcome], floa
         result = await agent.parse_message(case.text)
         ranking = result.get("intent_ranking") or []
         raw = next((r for r in ranking if r["name"] != FALLBACK), result["intent"])
-        topics = [e["value"] for e in result.get("entities", []) if e["entity"] == "topic"]
+        # As the bot reads them: each topic value normalised by the same list (dialogues/topics.py).
+        topics = [bot_topics().normalise(e["value"]) for e in result.get("entities", []) if e["entity"] == "topic"]
         outcomes.append(Outcome(case, result["intent"]["name"], raw["name"], raw.get("confidence", 0.0),
-                                sorted(set(topics))))
+                                sorted({t for t in topics if t})))
     return outcomes, time.perf_counter() - started
 
 

@@ -11,7 +11,7 @@ RASA_PYTHON ?= $(shell for p in python3.10 $$HOME/.pyenv/versions/3.10*/bin/pyth
 RASA_VENV   := nlu/.rasa-venv
 RASA_STAMP  := $(RASA_VENV)/.installed
 
-.PHONY: setup run chat test i18n i18n-check clean nlu-setup nlu-train
+.PHONY: setup run chat test i18n i18n-check clean nlu-setup nlu-train nlu-eval bench
 
 setup: $(STAMP) $(MO)
 
@@ -26,14 +26,19 @@ $(STAMP): pyproject.toml
 locale/%/LC_MESSAGES/messages.mo: locale/%/LC_MESSAGES/messages.po $(STAMP)
 	$(BIN)/pybabel compile --statistics -D messages -i $< -o $@
 
+# The bot starts its Rasa server itself (kompis run/chat); without the Rasa environment it still runs,
+# reading free text with the keyword matcher only, so a failed NLU setup does not stop `make run`.
 run: setup
+	-$(MAKE) --no-print-directory nlu-train
 	$(BIN)/kompis db upgrade
 	$(BIN)/kompis run
 
 chat: setup
+	-$(MAKE) --no-print-directory nlu-train
 	$(BIN)/kompis chat
 
-test: setup
+# The tests start their own Rasa server with the model of the current nlu/ (trained here if needed).
+test: setup nlu-train
 	$(BIN)/python -m pytest
 
 # Extract message ids from the code, merge them into every catalog, fill English from the ids, compile, check.
@@ -61,6 +66,14 @@ $(RASA_STAMP): nlu/requirements.txt
 nlu-train: $(RASA_STAMP)
 	$(RASA_VENV)/bin/python nlu/build_lookups.py
 	$(RASA_VENV)/bin/python nlu/train.py
+
+# Accuracy on the held-out files and 5-fold cross-validation, written into docs/nlu.md (takes a while).
+nlu-eval: nlu-train
+	$(RASA_VENV)/bin/python nlu/evaluate.py --folds 5
+
+# Benchmarks: figures printed and compared within one run (see docs/benchmarks.md).
+bench: setup nlu-train
+	$(BIN)/python bench/nlu_latency.py
 
 clean:
 	rm -rf $(VENV) $(RASA_VENV) nlu/models var/*.db* locale/*/LC_MESSAGES/*.mo .pytest_cache

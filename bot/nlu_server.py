@@ -94,11 +94,24 @@ class RasaServer:
                 raise NluServerError(f"the NLU server stopped at start (exit {self.process.returncode}); "
                                      f"see {self.log_path}")
             if answers(self.url, self.token):
+                self._warm_up()
                 log.info("NLU server ready at %s (model %s)", self.url, self.model.name)
                 return self
             time.sleep(0.5)
         self.stop()
         raise NluServerError(f"the NLU server was not ready within {timeout:.0f} s; see {self.log_path}")
+
+    def _warm_up(self) -> None:
+        """The first parses of a fresh server build its compute graphs (one per text length, roughly) and
+        take up to seconds; the bot's client waits a few hundred milliseconds. So parse texts of many lengths
+        here, before anyone is waiting."""
+        words = "finns det nån svetskurs i luleå eller umeå på distans i vår för mig och mitt lag".split()
+        for text in [" ".join(words[:n]) for n in range(1, len(words) + 1)] + ["hej " * 100]:
+            try:
+                httpx.post(self.url + "/model/parse", params={"token": self.token}, json={"text": text},
+                           timeout=60, trust_env=False)
+            except httpx.HTTPError:
+                log.warning("NLU warm-up parse failed; the first messages may be slow", exc_info=True)
 
     def stop(self) -> None:
         if self.process is None or self.process.poll() is not None:

@@ -11,6 +11,9 @@ from bot.i18n import N_
 GLOBAL = frozenset({"help", "stop_reminders", "resume_reminders", "change_language", "privacy_info",
                     "delete_my_data", "talk_to_human"})
 
+# Intents whose entities matter ("byt språk till engelska"): a keyword match still asks the NLU for them.
+NEEDS_ENTITIES = frozenset({"change_language"})
+
 # Intents that are not a request for something: never offered as a guess ("did you mean ...?").
 CHATTER = frozenset({"greet", "goodbye", "thanks", "affirm", "deny", "bot_challenge", "out_of_scope"})
 

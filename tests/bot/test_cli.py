@@ -55,8 +55,21 @@ def test_chat_in_the_terminal_understands_free_text_through_the_nlu_server(env, 
     env = dict(env, RASA_URL=rasa_server.url, RASA_TOKEN=rasa_server.token)  # answers: no second server
     result = kompis("chat", env=env, input="1\n1\nfinns det nån svetskurs i luleå\n/quit\n")
     assert result.returncode == 0, result.stderr
-    assert "Du letar efter kurser om svetsning, i eller nära luleå" in result.stdout
+    assert "du letar efter kurser om svetsning, i eller nära luleå" in result.stdout.lower()
     assert "Starting the NLU server" not in result.stderr
+
+
+def test_chat_starts_its_own_nlu_server_when_none_answers(env, rasa_server):
+    """What `make run` does on a newcomer's machine: no NLU server yet, so the bot starts one and stops it."""
+    from bot.nlu_server import answers, free_port
+
+    url = f"http://127.0.0.1:{free_port()}"
+    env = dict(env, RASA_URL=url)  # rasa_server only makes sure the environment and the model exist
+    result = kompis("chat", env=env, input="1\n1\nfinns det nån svetskurs i luleå\n/quit\n", timeout=300)
+    assert result.returncode == 0, result.stderr
+    assert "Starting the NLU server" in result.stderr
+    assert "du letar efter kurser om svetsning" in result.stdout.lower()
+    assert not answers(url)  # stopped again with the chat
 
 
 def test_run_without_a_token_is_the_local_chat(env):
@@ -126,7 +139,7 @@ def _stop(process) -> str:
 
 def test_run_polls_any_bot_api_server_given_by_base_url(env, local_api):
     assert kompis("db", "upgrade", env=env).returncode == 0
-    process = _running(["run"], {**env, "TELEGRAM_BOT_TOKEN": TOKEN, "TELEGRAM_BASE_URL": local_api.base_url})
+    process = _running(["run", "--no-nlu"], {**env, "TELEGRAM_BOT_TOKEN": TOKEN, "TELEGRAM_BASE_URL": local_api.base_url})
     try:
         _talk(local_api)
     finally:
@@ -139,7 +152,7 @@ def test_run_as_a_webhook_with_a_secret_token(env, local_api, tmp_path):
     port = _free_port()
     config = tmp_path / "webhook.yml"
     config.write_text((ROOT / "config.yml").read_text().replace("port: 8443", f"port: {port}"))
-    process = _running(["run"], {**env, "KOMPIS_CONFIG": str(config), "TELEGRAM_BOT_TOKEN": TOKEN,
+    process = _running(["run", "--no-nlu"], {**env, "KOMPIS_CONFIG": str(config), "TELEGRAM_BOT_TOKEN": TOKEN,
                                  "TELEGRAM_BASE_URL": local_api.base_url,
                                  "WEBHOOK_URL": f"http://127.0.0.1:{port}/kompis-hook",
                                  "WEBHOOK_SECRET": "a-secret-only-telegram-knows"})

@@ -25,13 +25,10 @@ from bot.store.db import Store
 from bot.transport import Delivery, Outcome, TurnRunner
 from bot.updates import Incoming, MemberChange, read_update
 from dialogues import build_router
-from dialogues.intents import NEEDS_ENTITIES
-from dialogues.keywords import keywords
 from dialogues.turn import InputKind, Reply
 
 log = logging.getLogger(__name__)
 
-NEEDS_NLU = NEEDS_ENTITIES | {None}  # keyword matches that still go to the NLU (None: no keyword matched)
 UPDATE_MEMORY = timedelta(days=2)
 HOUSEKEEPING_EVERY = timedelta(hours=1)
 
@@ -84,9 +81,8 @@ async def on_update(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if isinstance(event, MemberChange):
         await asyncio.to_thread(kompis.runner.member_changed, event)
     elif isinstance(event, Incoming):
-        if event.input.kind is InputKind.text and keywords().match(event.input.text) in NEEDS_NLU:
-            # Asked before the turn's transaction, never inside it; a safety word needs no NLU at all.
-            event = replace(event, input=replace(event.input, meaning=await kompis.nlu.parse(event.input.text)))
+        if event.input.kind is InputKind.text:  # asked before the turn's transaction, never inside it
+            event = replace(event, input=replace(event.input, meaning=await kompis.nlu.understand(event.input.text)))
         outcome = await asyncio.to_thread(kompis.runner.run, event)
         if outcome is not None:
             await kompis.delivery.deliver(event, outcome)

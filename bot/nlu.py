@@ -11,11 +11,14 @@ from __future__ import annotations
 import logging
 import re
 import time
+from dataclasses import replace
 from typing import Callable
 
 import httpx
 
 from bot.config import NluConfig
+from dialogues.intents import NEEDS_ENTITIES
+from dialogues.keywords import keywords
 from dialogues.topics import topics
 from dialogues.turn import Meaning
 
@@ -97,6 +100,20 @@ class NluClient:
                 trust_env=False,  # the NLU server is ours, on localhost; never through a proxy
             )
         return self._http
+
+    async def understand(self, text: str) -> Meaning | None:
+        """What a free text means: a safety word from the keyword matcher (no NLU needed, so it works when Rasa
+        is down), else the NLU's reading, or None. For a keyword whose entities matter ("byt språk till
+        engelska") the NLU is asked too, and its entities kept when it agrees."""
+        action = keywords().match(text)
+        if action is not None and action not in NEEDS_ENTITIES:
+            return Meaning(ranking=((action, 1.0),), source="keywords")
+        meaning = await self.parse(text)
+        if action is None:
+            return meaning
+        if meaning is not None and meaning.intent == action:
+            return replace(meaning, ranking=((action, 1.0),), unsure=False)
+        return Meaning(ranking=((action, 1.0),), source="keywords")
 
     async def parse(self, text: str) -> Meaning | None:
         """What the text means, or None when the NLU cannot say right now (the caller falls back)."""

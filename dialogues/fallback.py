@@ -15,17 +15,16 @@ def not_understood(turn: Turn) -> None:
         text = _("I do not know that command. Write /help to see what I can do.")
     else:
         text = _("Sorry, I did not understand that. Please use the buttons, or write /help.")
-    if turn.person:
-        turn.say(text, menu_buttons(turn))
-    else:
-        turn.say(text)
-        resume(turn)
+    _answer_with_a_way_on(turn, text)
 
 
 def no_nlu(turn: Turn) -> None:
     """The NLU is down or slow and no safety word matched: buttons still work."""
-    _ = turn._
-    text = _("I cannot read free text right now. Please use the buttons, or write /help.")
+    _answer_with_a_way_on(turn, turn._("I cannot read free text right now. Please use the buttons, or write /help."))
+
+
+def _answer_with_a_way_on(turn: Turn, text: str) -> None:
+    """The menu for someone who has joined; for someone who has not, where their onboarding stands."""
     if turn.person:
         turn.say(text, menu_buttons(turn))
     else:

@@ -1,7 +1,7 @@
 """Routes a turn to the dialogue it belongs to. Every dialogue is included here, in one place.
 
-Commands and buttons name their dialogue. Free text goes by meaning: the keyword matcher first (the words
-that must work without the NLU), then the NLU's intent. Global intents (help, stop reminders, language,
+Commands and buttons name their dialogue. Free text goes by the meaning the NLU client read before the turn
+(`bot/nlu.py`: the keyword matcher first, for the words that must work without Rasa, then Rasa's intent). Global intents (help, stop reminders, language,
 privacy, talk to a person) work from anywhere; a dialogue they interrupt is kept and can be resumed.
 Otherwise a dialogue that waits for text gets it; else the intent's own dialogue; when the NLU is unsure
 the person is asked with buttons for the two likeliest meanings.
@@ -14,7 +14,6 @@ from dataclasses import dataclass, field, replace
 from typing import Callable
 
 from dialogues.intents import CHATTER, GLOBAL, LABELS
-from dialogues.keywords import keywords
 from dialogues.turn import Button, InputKind, Meaning, Turn
 
 Handler = Callable[[Turn], None]
@@ -85,8 +84,7 @@ class Router:
     # Free text
 
     def _text(self, turn: Turn) -> None:
-        meaning = understand(turn)
-        turn.input = replace(turn.input, meaning=meaning)
+        meaning = turn.input.meaning  # read by the NLU client before the turn: keywords first, then Rasa
         sure = meaning is not None and is_sure(turn, meaning)
         if sure and (meaning.intent in GLOBAL or meaning.intent == "menu"):  # the menu leaves any dialogue
             self.run_intent(turn, meaning.intent)
@@ -159,17 +157,6 @@ class Router:
         else:
             turn.toast = turn._("There is nothing to continue.")
             self.show_menu(turn)
-
-
-def understand(turn: Turn) -> Meaning | None:
-    """The keyword matcher's reading wins (it works without the NLU); else the NLU's, if it answered."""
-    nlu = turn.input.meaning
-    action = keywords().match(turn.input.text)
-    if action is None:
-        return nlu
-    if nlu is not None and nlu.intent == action:
-        return replace(nlu, ranking=((action, 1.0),), unsure=False)  # keep the entities the NLU found
-    return Meaning(ranking=((action, 1.0),), source="keywords")
 
 
 def is_sure(turn: Turn, meaning: Meaning) -> bool:

@@ -170,6 +170,16 @@ def test_client_without_a_server_gives_none():
     asyncio.run(client.close())
 
 
+def test_understand_reads_safety_words_without_the_nlu():
+    client = NluClient(NluConfig(url="http://127.0.0.1:9", timeout_seconds=0.2))
+    meaning = asyncio.run(client.understand("Stopp!"))
+    assert meaning.intent == "stop_reminders" and meaning.source == "keywords" and client.calls == 0
+    meaning = asyncio.run(client.understand("byt språk"))  # its entities matter: the NLU is asked (and is down)
+    assert meaning.intent == "change_language" and meaning.language is None and client.calls == 1
+    assert asyncio.run(client.understand("finns det svetskurs")) is None
+    asyncio.run(client.close())
+
+
 def test_a_disabled_client_never_asks():
     client = NluClient(NluConfig(enabled=False))
     assert asyncio.run(client.parse("hej")) is None and client.calls == 0

@@ -44,7 +44,7 @@ test: setup nlu-train
 # Extract message ids from the code, merge them into every catalog, fill English from the ids, compile, check.
 i18n: $(STAMP)
 	$(BIN)/pybabel extract -F babel.cfg --no-location --add-comments=TRANSLATORS: --project=Kompis \
-		--width=100 -o locale/messages.pot bot dialogues
+		--width=100 -o locale/messages.pot bot dialogues data
 	$(BIN)/pybabel update -i locale/messages.pot -d locale -D messages --width=100
 	$(BIN)/python -m bot.catalogs fill-source
 	$(BIN)/pybabel compile -d locale -D messages --statistics

@@ -35,6 +35,8 @@ HOUSEKEEPING_EVERY = timedelta(hours=1)
 COMMANDS = (
     ("start", N_("Start, or join your workplace")),
     ("menu", N_("Main menu")),
+    ("assess", N_("Check my skills")),
+    ("results", N_("My result")),
     ("language", N_("Change language")),
     ("privacy", N_("Your data and privacy")),
     ("stop", N_("No more reminders")),

@@ -50,7 +50,7 @@ def placeholders(text: str) -> set[str]:
 
 def check(languages: tuple[str, ...], locale_dir: Path = LOCALE_DIR) -> list[Problem]:
     template = read_catalog(locale_dir / f"{DOMAIN}.pot")
-    ids = [m.id for m in template if m.id and isinstance(m.id, str)]
+    ids = [m.id for m in template if m.id]
     problems: list[Problem] = []
     for lang in languages:
         path = catalog_path(lang, locale_dir)
@@ -60,18 +60,66 @@ def check(languages: tuple[str, ...], locale_dir: Path = LOCALE_DIR) -> list[Pro
         catalog = read_catalog(path)
         for msgid in ids:
             message = catalog.get(msgid)
-            if message is None or not message.string:
-                problems.append(Problem(lang, msgid, "not translated"))
-                continue
-            if message.fuzzy:
-                problems.append(Problem(lang, msgid, "fuzzy"))
-            if placeholders(message.string) != placeholders(msgid):
-                problems.append(Problem(lang, msgid, f"placeholders differ ({sorted(placeholders(message.string))})"))
-            if len(message.string) > TELEGRAM_MESSAGE_LIMIT:
-                problems.append(Problem(lang, msgid, "longer than a Telegram message"))
+            problems.extend(Problem(lang, _first(msgid), what) for what in _message_problems(message, catalog))
         if re.search(r"FULL NAME|YEAR-MO-DA", catalog.last_translator or ""):
             problems.append(Problem(lang, str(path), "header does not say who translated it"))
     return problems
+
+
+def _first(msgid: str | tuple[str, ...]) -> str:
+    return msgid if isinstance(msgid, str) else msgid[0]
+
+
+def _message_problems(message, catalog: Catalog) -> list[str]:
+    """What is wrong with one translation. A plural message needs every form of the language's plural
+    rule; a form may leave out {n} ("one minute"), but may use no placeholder the ids do not have."""
+    if message is None or not message.string or not all(message.string if message.pluralizable else [True]):
+        return ["not translated"]
+    found = ["fuzzy"] if message.fuzzy else []
+    if message.pluralizable:
+        forms, allowed = message.string, placeholders(message.id[0]) | placeholders(message.id[1])
+        if len(forms) != catalog.num_plurals:
+            found.append(f"has {len(forms)} plural forms, the language has {catalog.num_plurals}")
+        if any(not placeholders(form) <= allowed for form in forms):
+            found.append("a plural form has placeholders the ids do not have")
+    else:
+        forms = (message.string,)
+        if placeholders(message.string) != placeholders(message.id):
+            found.append(f"placeholders differ ({sorted(placeholders(message.string))})")
+    if any(len(form) > TELEGRAM_MESSAGE_LIMIT for form in forms):
+        found.append("longer than a Telegram message")
+    return found
+
+
+# In the competence data files (data/competence/): the keys whose text a person reads, and a note for translators.
+_DATA_TEXTS = {
+    "name": "A name in the competence data (area, level, role or company goal); short, for a button.",
+    "description": "What a level of the self-assessment means, said by the person: one line.",
+    "gap": "Advice shown when this area is one of the person's biggest gaps: one plain sentence.",
+    "text": "A self-assessment statement: what the person does at work. Plain words, first person.",
+}
+
+
+def extract_yaml(fileobj, keywords, comment_tags, options):
+    """Babel extractor for the competence data files (see babel.cfg): yields every text a person reads."""
+    import yaml
+
+    def walk(node):
+        if isinstance(node, yaml.MappingNode):
+            for key, value in node.value:
+                name = key.value if isinstance(key, yaml.ScalarNode) else None
+                if name in _DATA_TEXTS and isinstance(value, yaml.ScalarNode):
+                    yield value.start_mark.line + 1, None, value.value, [_DATA_TEXTS[name]]
+                elif name == "roles" and isinstance(value, yaml.MappingNode):  # goals.yml: role key → name
+                    for _role, label in value.value:
+                        yield label.start_mark.line + 1, None, label.value, [_DATA_TEXTS["name"]]
+                else:
+                    yield from walk(value)
+        elif isinstance(node, yaml.SequenceNode):
+            for item in node.value:
+                yield from walk(item)
+
+    yield from walk(yaml.compose(fileobj.read().decode("utf-8")))
 
 
 def fill_source_language(lang: str = SOURCE_LANGUAGE) -> int:
@@ -80,10 +128,16 @@ def fill_source_language(lang: str = SOURCE_LANGUAGE) -> int:
     catalog = read_catalog(path)
     filled = 0
     for message in catalog:
-        if message.id and isinstance(message.id, str) and (not message.string or message.fuzzy):
+        if not message.id:
+            continue
+        if message.pluralizable and (not all(message.string) or message.fuzzy):
+            message.string = tuple(message.id)  # English: the singular and the plural id
+        elif not message.pluralizable and (not message.string or message.fuzzy):
             message.string = message.id
-            message.flags.discard("fuzzy")
-            filled += 1
+        else:
+            continue
+        message.flags.discard("fuzzy")
+        filled += 1
     catalog.last_translator = "Kompis developers (English is the source language)"
     with path.open("wb") as handle:
         write_po(handle, catalog, width=100)

@@ -56,6 +56,10 @@ class Translator:
     def number(self, value) -> str:
         return format_decimal(value, locale=self.locale)
 
+    def decimal(self, value: float) -> str:
+        """A level such as 2.5 with at most one decimal, in the locale's way ("2,5" in Swedish)."""
+        return format_decimal(round(value, 1), format="0.#", locale=self.locale)
+
     @property
     def rtl(self) -> bool:
         return self.lang in RTL_LANGUAGES

@@ -154,6 +154,11 @@ class Delivery:
             await self._call(lambda: self.bot.send_document(
                 chat_id, document=InputFile(content, filename=filename), caption=text[:1024]))
             return
+        if reply.photo:
+            png = await asyncio.to_thread(reply.photo)
+            await self._call(lambda: self.bot.send_photo(
+                chat_id, photo=InputFile(png, filename="kompis.png"), caption=text[:1024], reply_markup=markup))
+            return
         if reply.edit and incoming.message_id:
             try:
                 await self._call(lambda: self.bot.edit_message_text(

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from bot.competence import framework
 from bot.i18n import N_
-from dialogues.menu import menu_buttons
+from dialogues.menu import menu_buttons, show_menu
 from dialogues.router import Dialogue
 from dialogues.turn import Turn
 
@@ -76,4 +77,14 @@ def on_find_course(turn: Turn) -> None:
     search(turn, query_from(turn))
 
 
-dialogue = Dialogue(name="courses", intents={"find_course": on_find_course})
+def on_gap(turn: Turn) -> None:
+    """"Courses: Energy efficiency" under a self-assessment result: search the topics that train that area."""
+    area = framework.current().area(turn.input.callback.argument)
+    if area is None:
+        turn.toast = turn._("That button no longer works.")
+        show_menu(turn)
+        return
+    search(turn, CourseQuery(topics=area.topics))
+
+
+dialogue = Dialogue(name="courses", intents={"find_course": on_find_course}, buttons={"gap": on_gap})

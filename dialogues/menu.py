@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from bot.store import organisations
+from bot.competence import framework
+from bot.store import assessments, organisations
+from bot.store.models import Role
 from dialogues.router import Dialogue, rows
 from dialogues.turn import Button, Turn
 
@@ -12,10 +14,32 @@ def menu_buttons(turn: Turn) -> list[list[Button]]:
     first = [Button.to(_("Continue where I was"), "resume", "go")] if turn.state.suspended else []
     return rows(
         *first,
+        *assessment_buttons(turn),
         Button.to(_("Language"), "language", "show"),
         Button.to(_("Privacy and my data"), "privacy", "show"),
         Button.to(_("Help"), "help", "show"),
     )
+
+
+def assessment_buttons(turn: Turn) -> list[Button]:
+    """Self-assessment first: continue an unfinished one, or start one; the result once there is one; the
+    company analysis for the managers and coordinators of an organisation."""
+    _ = turn._
+    person_id = turn.person.id
+    unfinished = assessments.in_progress(turn.session, person_id=person_id)
+    if unfinished is not None:
+        version = framework.version(unfinished.framework_version)
+        total = len(version.questions(assessments.areas_of(unfinished)))
+        buttons = [Button.to(_("Continue my self-assessment ({done} / {total})", done=min(unfinished.position, total),
+                                total=total), "assess", "cont", str(unfinished.id))]
+    else:
+        buttons = [Button.to(_("Check my skills"), "assess", "start")]
+    if assessments.completed(turn.session, person_id=person_id):
+        buttons.append(Button.to(_("My result"), "results", "show"))
+    leads = {Role.manager.value, Role.coordinator.value}
+    if any(m.role in leads for m, _org, _team in organisations.memberships_of(turn.session, person_id=person_id)):
+        buttons.append(Button.to(_("Company analysis"), "analysis", "start"))
+    return buttons
 
 
 def show_menu(turn: Turn, *, edit: bool = False) -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from enum import Enum
+from typing import Callable
 
 from sqlmodel import Session
 
@@ -94,6 +95,8 @@ class Reply:
     buttons: list[list[Button]] = field(default_factory=list)
     edit: bool = False  # replace the message whose button was pressed, rather than adding one
     document: tuple[str, bytes] | None = None  # (filename, content)
+    photo: Callable[[], bytes] | None = None  # draws a PNG, sent as a photo captioned with the text; called after
+    # the commit, in a worker thread, so that drawing never holds a store transaction open
 
 
 @dataclass
@@ -129,3 +132,6 @@ class Turn:
 
     def send_document(self, filename: str, content: bytes, caption: str) -> None:
         self.replies.append(Reply(caption, document=(filename, content)))
+
+    def send_photo(self, draw: Callable[[], bytes], caption: str) -> None:
+        self.replies.append(Reply(caption, photo=draw))

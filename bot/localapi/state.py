@@ -120,7 +120,9 @@ class UpdateQueue:
 
     def __init__(self) -> None:
         self.items: deque[dict[str, Any]] = deque()
-        self.last_id = 0
+        # Like Telegram, never hand out an update id again after a restart: the bot's store remembers the ids it
+        # handled, and a server counting from 1 again would see a new session's first updates dropped as repeats.
+        self.last_id = time.time_ns() // 1000
         self.allowed: frozenset[str] | None = None  # None = Telegram's default set
         self.changed = Signal()  # key None: "an update was queued"
 

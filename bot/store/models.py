@@ -72,6 +72,7 @@ class Person(SQLModel, table=True):
     consent_at: datetime = Field(sa_column=_when(nullable=False))
     unreachable_since: datetime | None = Field(default=None, sa_column=_when())
     reminders_stopped_at: datetime | None = Field(default=None, sa_column=_when())  # opted out of reminders
+    job_role: str | None = Field(default=None, max_length=40)  # a role key of data/competence/goals.yml, or "other"
     created_at: datetime = Field(default_factory=utcnow, sa_column=_when(nullable=False))
 
 
@@ -139,3 +140,61 @@ class AuditEvent(SQLModel, table=True):
     actor_person_id: int | None = Field(default=None, foreign_key="person.id", ondelete="SET NULL", index=True)
     action: str = Field(max_length=60)
     detail: str = Field(default="{}", sa_column=Column(Text, nullable=False))
+
+
+class CompanyProfile(SQLModel, table=True):
+    """A completed company analysis ("Mind the Gap"): the goals picked, the roles present and the target level
+    per role and area they give. Each new analysis of an organisation is a new version; none is overwritten."""
+
+    __tablename__ = "company_profile"
+    __table_args__ = (UniqueConstraint("organisation_id", "version"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    organisation_id: int = Field(foreign_key="organisation.id", ondelete="CASCADE", index=True)
+    version: int  # 1, 2, ... per organisation
+    goals: str = Field(sa_column=Column(Text, nullable=False))  # JSON list of goal keys
+    roles: str = Field(sa_column=Column(Text, nullable=False))  # JSON list of role keys
+    targets: str = Field(sa_column=Column(Text, nullable=False))  # JSON {role: {area: level}}
+    mapping_version: int  # the version of goals.yml that turned goals into targets
+    framework_version: int
+    completed_at: datetime = Field(default_factory=utcnow, sa_column=_when(nullable=False, index=True))
+    completed_by_person_id: int | None = Field(default=None, foreign_key="person.id", ondelete="SET NULL")
+
+
+class Assessment(SQLModel, table=True):
+    """One self-assessment run of a person, over all areas or some. Seen only by its owner."""
+
+    __tablename__ = "assessment"
+    __table_args__ = (Index("ix_assessment_person_completed", "person_id", "completed_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    person_id: int = Field(foreign_key="person.id", ondelete="CASCADE")
+    framework_version: int
+    areas: str = Field(sa_column=Column(Text, nullable=False))  # JSON list of the chosen area keys
+    position: int = 0  # index of the question to show next
+    job_role: str | None = Field(default=None, max_length=40)  # the role the person had when assessing
+    started_at: datetime = Field(default_factory=utcnow, sa_column=_when(nullable=False))
+    updated_at: datetime = Field(default_factory=utcnow, sa_column=_when(nullable=False))
+    completed_at: datetime | None = Field(default=None, sa_column=_when())
+
+
+class AssessmentAnswer(SQLModel, table=True):
+    """A person's level for one statement; None when they skipped it."""
+
+    __tablename__ = "assessment_answer"
+
+    assessment_id: int = Field(foreign_key="assessment.id", ondelete="CASCADE", primary_key=True)
+    statement: str = Field(max_length=60, primary_key=True)  # the statement's key in the framework version
+    level: int | None = None
+    answered_at: datetime = Field(default_factory=utcnow, sa_column=_when(nullable=False))
+
+
+class AreaResult(SQLModel, table=True):
+    """An area's level in a completed assessment: the mean of its answered statements."""
+
+    __tablename__ = "area_result"
+
+    assessment_id: int = Field(foreign_key="assessment.id", ondelete="CASCADE", primary_key=True)
+    area: str = Field(max_length=20, primary_key=True)
+    level: float | None = None  # None when every statement of the area was skipped
+    answered: int = 0

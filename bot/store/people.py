@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlmodel import Session, select
 
-from bot.store import organisations
+from bot.store import assessments, organisations
 from bot.store.models import AuditEvent, Person, utcnow
 
 
@@ -71,7 +71,9 @@ def export(session: Session, *, person: Person) -> dict:
         "unreachable_since": person.unreachable_since.isoformat() if person.unreachable_since else None,
         "reminders_stopped_at": person.reminders_stopped_at.isoformat() if person.reminders_stopped_at else None,
         "created_at": person.created_at.isoformat(),
+        "job_role": person.job_role,
         "memberships": memberships,
+        "assessments": assessments.export(session, person_id=person.id),
         "activity": audit,
     }
 

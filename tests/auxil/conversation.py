@@ -13,6 +13,7 @@ import time
 from concurrent.futures import Future
 
 from bot.config import Config
+from bot.i18n import I18n, language_name
 from bot.local import LOCAL_TOKEN, local_bot
 from bot.localapi import Limits, SyncLocalApiClient
 from bot.store.db import Store
@@ -27,6 +28,7 @@ class RunningBot:
 
     def __init__(self, config: Config, store: Store, *, limits: Limits | None = None):
         self.config, self.store = config, store
+        self.i18n = I18n(config.languages, config.default_language)
         self.limits = limits or Limits.unlimited()
         self._loop = asyncio.new_event_loop()
         self._thread = threading.Thread(target=self._loop.run_forever, name="kompis-bot", daemon=True)
@@ -72,13 +74,17 @@ class RunningBot:
             self.application.update_queue.put(Update.de_json(update, self.application.bot)), self._loop)
         future.result(timeout=10)
 
-    def onboarded_user(self, lang: str = "sv", *, invite: str | None = None) -> "Chatter":
+    def text(self, lang: str, message: str, **values) -> str:
+        """What the bot says for a message id in a language: tests in every language read the catalogs."""
+        return self.i18n.translator(lang).gettext(message, **values)
+
+    def onboarded_user(self, lang: str = "sv", *, invite: str | None = None, user_id: int | None = None) -> "Chatter":
         """Someone who has been through /start, language and consent, and sees the main menu."""
-        user = self.user(language_code=lang)
+        user = self.user(language_code=lang, user_id=user_id)
         user.says(f"/start {invite}" if invite else "/start")
-        user.presses("Svenska" if lang == "sv" else "English")
-        user.presses("Ja, det är okej" if lang == "sv" else "Yes, that is OK")
-        user.sees("Huvudmeny" if lang == "sv" else "Main menu")
+        user.presses(language_name(lang))
+        user.presses(self.text(lang, "Yes, that is OK"))
+        user.sees_menu(self.text(lang, "Help"))
         return user
 
     def user(self, *, language_code: str | None = "sv", first_name: str = "Anna", user_id: int | None = None) -> "Chatter":
@@ -86,6 +92,10 @@ class RunningBot:
         if language_code:
             user["language_code"] = language_code
         return Chatter(self.client, user)
+
+    def same_user(self, chatter: "Chatter") -> "Chatter":
+        """The same person's phone, talking to this bot (after a restart, say)."""
+        return Chatter(self.client, chatter.user)  # this bot's Bot API server starts with an empty chat
 
 
 class Chatter:
@@ -143,6 +153,45 @@ class Chatter:
                     return text
             if time.monotonic() > deadline:
                 raise AssertionError(f"expected {fragment!r}; the chat shows:\n{self.transcript()}")
+
+    def shows(self, fragment: str) -> str:
+        """Wait until the newest message in the chat (as it stands now, edits applied) contains `fragment`.
+        Unlike `sees`, this looks at the screen, not at the stream of events, and moves no cursor."""
+        deadline = time.monotonic() + WAIT
+        while True:
+            messages = self.client.messages(self.id)
+            if messages and fragment in _message_text(messages[-1]):
+                return _message_text(messages[-1])
+            if time.monotonic() > deadline:
+                raise AssertionError(f"expected the screen to show {fragment!r}; the chat shows:\n{self.transcript()}")
+            time.sleep(0.02)
+
+    def sees_menu(self, button: str) -> str:
+        """Wait for the main menu (the newest message carrying `button`) and look at everything up to it."""
+        deadline = time.monotonic() + WAIT
+        while button not in self.buttons():
+            if time.monotonic() > deadline:
+                raise AssertionError(f"no menu with {button!r}; the chat shows:\n{self.transcript()}")
+            time.sleep(0.05)
+        newest = next(m for m in reversed(self.client.messages(self.id))
+                      if button in [b["text"] for row in (m.get("reply_markup") or {}).get("inline_keyboard", [])
+                                    for b in row])
+        return self.sees(_message_text(newest))
+
+    def has_button(self, label: str) -> None:
+        """Wait until the newest message with buttons has one labelled exactly `label` (after an edit, say)."""
+        deadline = time.monotonic() + WAIT
+        while label not in self.buttons():
+            if time.monotonic() > deadline:
+                raise AssertionError(f"no button {label!r}; the chat shows:\n{self.transcript()}")
+            time.sleep(0.02)
+
+    def photos(self) -> list[dict]:
+        """The bot's photo messages in this chat, oldest first."""
+        return [m for m in self.client.messages(self.id) if m.get("photo")]
+
+    def message_count(self) -> int:
+        return len(self.client.messages(self.id))
 
     def sees_toast(self, fragment: str) -> str:
         deadline = time.monotonic() + WAIT

@@ -31,7 +31,7 @@ def test_swedish_onboarding_with_invite(kompis):
     anna = kompis.user(language_code="sv")
     anna.says(f"/start {code}")
     anna.sees("Hej! Jag heter Kompis")
-    assert anna.buttons() == ["✓ Svenska", "English"]  # preselected from Telegram's language_code
+    assert anna.buttons() == ["✓ Svenska", "English", "العربية"]  # preselected from Telegram's language_code
     anna.presses("Svenska")
     consent = anna.sees("Innan vi börjar")
     assert "Bara du ser dina svar" in consent

@@ -1,0 +1,133 @@
+"""Self-assessments: a run over some or all areas, its answers, and the per-area results when it is done.
+
+Every function takes the owner: an assessment is found only through the person it belongs to, so no
+dialogue can reach another person's answers, whatever id a button carries.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlmodel import Session, col, select
+
+from bot.competence.framework import Framework
+from bot.store.models import AreaResult, Assessment, AssessmentAnswer, utcnow
+
+
+def start(session: Session, *, person_id: int, framework: Framework, areas: list[str],
+          job_role: str | None) -> Assessment:
+    """A new run over the given areas (framework order); an unfinished earlier run is replaced by it."""
+    unfinished = in_progress(session, person_id=person_id)
+    if unfinished is not None:
+        session.delete(unfinished)
+    chosen = [key for key in framework.area_keys if key in set(areas)]
+    if not chosen:
+        raise ValueError("an assessment needs at least one area of the framework")
+    assessment = Assessment(person_id=person_id, framework_version=framework.version, areas=json.dumps(chosen),
+                            job_role=job_role)
+    session.add(assessment)
+    session.flush()
+    return assessment
+
+
+def areas_of(assessment: Assessment) -> list[str]:
+    return json.loads(assessment.areas)
+
+
+def in_progress(session: Session, *, person_id: int) -> Assessment | None:
+    return session.exec(
+        select(Assessment).where(Assessment.person_id == person_id, col(Assessment.completed_at).is_(None))
+        .order_by(col(Assessment.id).desc())
+    ).first()
+
+
+def owned(session: Session, *, person_id: int, assessment_id: int) -> Assessment | None:
+    """The assessment with this id if, and only if, it belongs to this person."""
+    assessment = session.get(Assessment, assessment_id)
+    return assessment if assessment is not None and assessment.person_id == person_id else None
+
+
+def answers(session: Session, *, assessment: Assessment) -> dict[str, int | None]:
+    rows = session.exec(select(AssessmentAnswer).where(AssessmentAnswer.assessment_id == assessment.id))
+    return {row.statement: row.level for row in rows}
+
+
+def record(session: Session, *, assessment: Assessment, statement: str, level: int | None) -> None:
+    """Keep the answer (None: skipped) and move on to the next question."""
+    answer = session.get(AssessmentAnswer, (assessment.id, statement))
+    if answer is None:
+        answer = AssessmentAnswer(assessment_id=assessment.id, statement=statement)
+    answer.level, answer.answered_at = level, utcnow()
+    session.add(answer)
+    move(session, assessment=assessment, position=assessment.position + 1)
+
+
+def move(session: Session, *, assessment: Assessment, position: int) -> None:
+    assessment.position, assessment.updated_at = max(0, position), utcnow()
+    session.add(assessment)
+
+
+def complete(session: Session, *, assessment: Assessment, framework: Framework) -> list[AreaResult]:
+    """Close the run and keep each area's level: the mean of its answered statements."""
+    given = answers(session, assessment=assessment)
+    results = []
+    for area in areas_of(assessment):
+        levels = [given[s.key] for s in framework.area(area).statements if given.get(s.key) is not None]
+        result = AreaResult(assessment_id=assessment.id, area=area,
+                            level=round(sum(levels) / len(levels), 2) if levels else None, answered=len(levels))
+        session.add(result)
+        results.append(result)
+    assessment.completed_at = assessment.updated_at = utcnow()
+    session.add(assessment)
+    session.flush()
+    return results
+
+
+def completed(session: Session, *, person_id: int) -> list[Assessment]:
+    return list(session.exec(
+        select(Assessment).where(Assessment.person_id == person_id, col(Assessment.completed_at).is_not(None))
+        .order_by(col(Assessment.completed_at).desc(), col(Assessment.id).desc())
+    ))
+
+
+@dataclass(frozen=True)
+class AreaLevel:
+    area: str
+    level: float
+    assessed_at: datetime
+
+
+def area_history(session: Session, *, person_id: int) -> dict[str, list[AreaLevel]]:
+    """Each area's levels from the person's completed assessments, newest first (skipped areas left out)."""
+    rows = session.exec(
+        select(AreaResult, Assessment.completed_at)
+        .join(Assessment, Assessment.id == AreaResult.assessment_id)
+        .where(Assessment.person_id == person_id, col(Assessment.completed_at).is_not(None),
+               col(AreaResult.level).is_not(None))
+        .order_by(col(Assessment.completed_at).desc(), col(Assessment.id).desc())
+    )
+    history: dict[str, list[AreaLevel]] = {}
+    for result, at in rows:
+        history.setdefault(result.area, []).append(AreaLevel(result.area, result.level, at))
+    return history
+
+
+def export(session: Session, *, person_id: int) -> list[dict]:
+    """The person's own assessments with every answer, for the data export."""
+    exported = []
+    for assessment in session.exec(select(Assessment).where(Assessment.person_id == person_id)
+                                   .order_by(Assessment.id)):
+        results = session.exec(select(AreaResult).where(AreaResult.assessment_id == assessment.id))
+        exported.append({
+            "framework_version": assessment.framework_version,
+            "areas": areas_of(assessment),
+            "job_role": assessment.job_role,
+            "started_at": assessment.started_at.isoformat(),
+            "completed_at": assessment.completed_at.isoformat() if assessment.completed_at else None,
+            "answers": answers(session, assessment=assessment),
+            "area_levels": {r.area: r.level for r in results},
+        })
+    return exported
+

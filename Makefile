@@ -74,6 +74,7 @@ nlu-eval: nlu-train
 # Benchmarks: figures printed and compared within one run (see docs/benchmarks.md).
 bench: setup nlu-train
 	$(BIN)/python bench/nlu_latency.py
+	$(BIN)/python bench/assessment_run.py
 
 clean:
 	rm -rf $(VENV) $(RASA_VENV) nlu/models var/*.db* locale/*/LC_MESSAGES/*.mo .pytest_cache

@@ -31,9 +31,14 @@ log = logging.getLogger("kompis")
 
 
 def _config() -> Config:
+    """The configuration and the competence data files, checked before anything starts."""
+    from bot.competence import framework, targets
+
     try:
-        return load_config()
-    except ConfigError as exc:
+        config = load_config()
+        framework.current(), targets.goal_map()
+        return config
+    except (ConfigError, framework.FrameworkError) as exc:
         typer.echo(f"Kompis cannot start: {exc}", err=True)
         raise typer.Exit(2) from None
 

@@ -13,8 +13,8 @@ from dialogues.turn import Button, Turn
 def what_we_store(turn: Turn) -> str:
     """The same plain words in the consent step and in /privacy."""
     return turn._(
-        "Kompis saves your Telegram ID, your language, and which workplace and team you belong to. "
-        "Later it also saves your own answers about what you know and the courses you choose.\n"
+        "Kompis saves your Telegram ID, your language, your role at work, and which workplace and team you belong "
+        "to. It also saves your own answers about what you know, and the courses you choose.\n"
         "We use this only to help you find courses and to remind you about them.\n"
         "Your answers are shown only to you. Your manager only sees totals for the whole team.\n"
         "You can see or delete your data at any time with /privacy."

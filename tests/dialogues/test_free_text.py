@@ -174,3 +174,21 @@ def test_rasa_stopped_mid_conversation_and_back(sqlite_store, rasa_server, tmp_p
     finally:
         bot.stop()
         server.stop()
+
+
+def test_asking_for_the_self_assessment_and_the_result_in_words(kompis_nlu):
+    user = kompis_nlu.onboarded_user()
+    user.says("jag vill kolla vad jag kan")
+    user.sees("Vilken roll har du på jobbet?")
+    user.presses("Operatör")
+    user.presses("Alla områden")
+    user.sees("1 / 34")
+    user.says("jag behöver hjälp, vad kan du göra")  # a global request mid-assessment
+    user.sees("Kompis hjälper dig")
+    user.presses("Fortsätt där jag var")
+    user.sees("1 / 34")  # the same statement again
+    user.says("visa mitt resultat")
+    user.sees("Svara med knapparna")  # in the middle of the questions, text does not leave them
+    user.presses("⏸ Pausa")
+    user.says("visa mitt resultat")
+    user.sees("Du har inte gjort någon självskattning än.")

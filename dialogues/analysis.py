@@ -85,16 +85,22 @@ def show_goals(turn: Turn, org: Organisation) -> None:
 
 
 def on_goal(turn: Turn) -> None:
-    org, key = _led_org(turn, "goals"), turn.input.callback.argument
-    if org is None or key not in goal_map().goals:
+    _toggle_choice(turn, "goals", goal_map().goals, show_goals)
+
+
+def on_role(turn: Turn) -> None:
+    _toggle_choice(turn, "roles", goal_map().roles, show_roles)
+
+
+def _toggle_choice(turn: Turn, step: str, known, show) -> None:
+    """Tick or untick one goal or role; the step, the person's access and the key are checked first."""
+    org, key = _led_org(turn, step), turn.input.callback.argument
+    if org is None or key not in known:
         _refuse(turn)
         return
-    _toggle(turn.state.data["goals"], key)
-    show_goals(turn, org)
-
-
-def _toggle(chosen: list[str], key: str) -> None:
+    chosen = turn.state.data[step]
     chosen.remove(key) if key in chosen else chosen.append(key)
+    show(turn, org)
 
 
 def on_roles(turn: Turn) -> None:
@@ -116,15 +122,6 @@ def show_roles(turn: Turn, org: Organisation) -> None:
     buttons.append(Button.to(_("◀ Back"), NAME, "goals"))
     turn.say(_("Company analysis for {organisation}, step 2 of 3.\nWhich roles are there at the workplace?",
                organisation=org.name), rows(*buttons, per_row=2), edit=True)
-
-
-def on_role(turn: Turn) -> None:
-    org, key = _led_org(turn, "roles"), turn.input.callback.argument
-    if org is None or key not in goal_map().roles:
-        _refuse(turn)
-        return
-    _toggle(turn.state.data["roles"], key)
-    show_roles(turn, org)
 
 
 def on_goals(turn: Turn) -> None:

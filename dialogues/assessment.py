@@ -232,18 +232,18 @@ def _pressed_question(turn: Turn, *, with_level: bool) -> tuple[Assessment | Non
 
 
 def on_answer(turn: Turn) -> None:
-    assessment, level = _pressed_question(turn, with_level=True)
-    if assessment is not None:
-        statement = questions_of(assessment)[assessment.position]
-        assessments.record(turn.session, assessment=assessment, statement=statement.key, level=level)
-        show_question(turn, assessment)
+    _record(turn, with_level=True)
 
 
 def on_skip(turn: Turn) -> None:
-    assessment, _level = _pressed_question(turn, with_level=False)
+    _record(turn, with_level=False)  # kept as None: skipped, and left out of the area's level
+
+
+def _record(turn: Turn, *, with_level: bool) -> None:
+    assessment, level = _pressed_question(turn, with_level=with_level)
     if assessment is not None:
         statement = questions_of(assessment)[assessment.position]
-        assessments.record(turn.session, assessment=assessment, statement=statement.key, level=None)
+        assessments.record(turn.session, assessment=assessment, statement=statement.key, level=level)
         show_question(turn, assessment)
 
 

@@ -6,38 +6,9 @@ import json
 
 from sqlmodel import select
 
-from bot.store import analyses, invites, organisations
+from bot.store import analyses
 from bot.store.models import AuditEvent, CompanyProfile, Membership, Role
-
-
-def invite(store, name: str, role: Role) -> str:
-    with store.session() as session:
-        try:
-            org = organisations.find_organisation(session, name_or_id=name)
-        except organisations.NotFound:
-            org = organisations.create_organisation(session, name=name)
-        return invites.create_invite(session, organisation=org, team=None, role=role, valid_days=30,
-                                     max_uses=10).code
-
-
-def org_id(store, name: str) -> int:
-    with store.session() as session:
-        return organisations.find_organisation(session, name_or_id=name).id
-
-
-def run_analysis(user, goals: list[str], roles: list[str]) -> None:
-    user.sees("steg 1 av 3")
-    for goal in goals:
-        user.presses(goal)
-        user.has_button(f"✓ {goal}")
-    user.presses("Nästa: roller ▶")
-    user.sees("steg 2 av 3")
-    for role in roles:
-        user.presses(role)
-        user.has_button(f"✓ {role}")
-    user.presses("Nästa: målprofilen ▶")
-    user.sees("steg 3 av 3")
-    user.presses("Spara analysen")
+from tests.auxil.workplaces import invite, org_id, run_analysis
 
 
 def test_a_coordinator_runs_the_analysis_and_a_second_one_is_a_new_version(kompis):

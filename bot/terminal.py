@@ -6,12 +6,14 @@ Inline buttons are shown as numbered choices: type the number to press one. Anyt
 
 from __future__ import annotations
 
+import asyncio
 import queue
 import threading
 from pathlib import Path
 from typing import Callable
 
 from bot.localapi import LocalApiClient
+from bot.localapi.client import LocalApiError
 
 QUIT = {"/quit", "/exit"}
 
@@ -23,19 +25,28 @@ class TerminalChat:
         self.files_dir = files_dir
         self.seq = 0
         self.choices: list[tuple[int, str, str]] = []  # (message_id, label, callback_data), numbered from 1
+        self.buttons_taken = False  # the bot's last edit removed the buttons; new ones are on their way
 
     async def show_new(self, *, wait: float, settle: float = 0.4) -> None:
-        """Print what the bot sent: wait up to `wait` for the first event, then until it goes quiet."""
-        timeout = wait
+        """Print what the bot sent: wait up to `wait` for its first message, then until it goes quiet.
+        The notice on a pressed button comes before the answer, so it does not count as the answer; and
+        when the bot took the buttons away (an edit without them), wait on for the next ones, up to `wait`.
+        A number typed ahead must press what the bot shows next, not what it showed before."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + wait
+        timeout, answered = wait, False
         while True:
             batch = await self.client.events(self.user["id"], after=self.seq, wait=timeout)
             events = batch.get("events", [])
-            if not events:
-                return
             for event in events:
                 self.seq = max(self.seq, event["seq"])
+                answered = answered or event.get("kind") in ("message", "edit")
                 await self._show(event)
-            timeout = settle
+            waiting = not answered or (self.buttons_taken and not self.choices)
+            left = deadline - loop.time()
+            if not events and (not waiting or left <= 0):
+                return
+            timeout = max(left, 0.05) if waiting else settle
 
     async def _show(self, event: dict) -> None:
         kind, message = event.get("kind"), event.get("message") or {}
@@ -47,13 +58,18 @@ class TerminalChat:
             return
         if message.get("document"):
             await self._save_document(message)
+        elif message.get("photo"):
+            await self._save_photo(message)
         text = message.get("text") or message.get("caption") or ""
         prefix = "Kompis (edited)" if kind == "edit" else "Kompis"
         self.write("")
         for number, line in enumerate(text.splitlines() or [""]):
             self.write(f"{prefix}: {line}" if number == 0 else f"        {line}")
         keyboard = (message.get("reply_markup") or {}).get("inline_keyboard") or []
+        if kind == "edit" and not keyboard and self.choices and self.choices[0][0] == message.get("message_id"):
+            self.choices, self.buttons_taken = [], True
         if keyboard:
+            self.buttons_taken = False
             self.choices = [(message["message_id"], b["text"], b.get("callback_data", ""))
                             for row in keyboard for b in row]
             for number, (_id, label, _data) in enumerate(self.choices, start=1):
@@ -61,14 +77,20 @@ class TerminalChat:
 
     async def _save_document(self, message: dict) -> None:
         document = message["document"]
-        name = Path(document.get("file_name") or "file").name
+        await self._save(document["file_id"], Path(document.get("file_name") or "file").name, "a file")
+
+    async def _save_photo(self, message: dict) -> None:
+        """A terminal cannot show a picture: save the largest size, to be opened beside the chat."""
+        await self._save(message["photo"][-1]["file_id"], f"kompis-{message['message_id']}.png", "a picture")
+
+    async def _save(self, file_id: str, name: str, what: str) -> None:
         if self.files_dir is None:
-            self.write(f"Kompis sent a file: {name}")
+            self.write(f"Kompis sent {what}: {name}")
             return
         self.files_dir.mkdir(parents=True, exist_ok=True)
         target = self.files_dir / name
-        target.write_bytes(await self.client.file(document["file_id"]))
-        self.write(f"Kompis sent a file: {name} (saved as {target})")
+        target.write_bytes(await self.client.file(file_id))
+        self.write(f"Kompis sent {what}: {name} (saved as {target})")
 
     async def handle(self, line: str) -> bool:
         """One line typed by the user; False when the chat should end."""
@@ -84,7 +106,10 @@ class TerminalChat:
                 self.write(f"  (choose a number from 1 to {len(self.choices)})")
                 return True
             message_id, _label, data = self.choices[number - 1]
-            await self.client.press(self.user, message_id, data)
+            try:
+                await self.client.press(self.user, message_id, data)
+            except LocalApiError:  # the message changed under the typed number
+                self.write("  (that button is no longer there; choose again)")
         else:
             await self.client.send_text(self.user, line)
         await self.show_new(wait=5.0)

@@ -51,6 +51,20 @@ def test_chat_in_the_terminal_shows_buttons_as_numbers(env, tmp_path):
     assert "Traceback" not in out + result.stderr
 
 
+def test_a_self_assessment_in_the_terminal_saves_the_chart(env):
+    # language, consent, "Kolla vad jag kan", "Operatör", "Välj områden", energy (6th), start (11th), 3 answers
+    result = kompis("chat", "--no-nlu", env=env, input="1\n1\n1\n1\n2\n6\n11\n1\n2\n1\n/quit\n")
+    out = result.stdout
+    assert result.returncode == 0, result.stderr
+    assert "Energieffektivisering · 1 / 3" in out and "Energieffektivisering · 3 / 3" in out
+    assert "Dina största gap:" in out
+    saved = Path(out.split("Kompis sent a picture: ")[1].split("(saved as ")[1].split(")")[0])
+    try:
+        assert saved.read_bytes().startswith(b"\x89PNG")
+    finally:
+        saved.unlink()
+
+
 def test_chat_in_the_terminal_understands_free_text_through_the_nlu_server(env, rasa_server):
     env = dict(env, RASA_URL=rasa_server.url, RASA_TOKEN=rasa_server.token)  # answers: no second server
     result = kompis("chat", env=env, input="1\n1\nfinns det nån svetskurs i luleå\n/quit\n")

@@ -7,6 +7,7 @@ import json
 from dataclasses import dataclass
 from datetime import datetime
 
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, func, select
 
 from bot.store.models import CompanyProfile, Organisation
@@ -15,14 +16,23 @@ from bot.store.models import CompanyProfile, Organisation
 def save(session: Session, *, organisation_id: int, goals: list[str], roles: list[str],
          targets: dict[str, dict[str, int]], mapping_version: int, framework_version: int,
          completed_by: int | None) -> CompanyProfile:
-    latest = session.exec(select(func.max(CompanyProfile.version))
-                          .where(CompanyProfile.organisation_id == organisation_id)).one()
-    profile = CompanyProfile(organisation_id=organisation_id, version=(latest or 0) + 1, goals=json.dumps(goals),
-                             roles=json.dumps(roles), targets=json.dumps(targets), mapping_version=mapping_version,
-                             framework_version=framework_version, completed_by_person_id=completed_by)
-    session.add(profile)
-    session.flush()
-    return profile
+    """A new version of the organisation's profile. Two saves at the same moment become two versions: the one
+    that loses the race for a version number takes the next one (in a savepoint, so the turn goes on)."""
+    for attempt in range(3):
+        latest = session.exec(select(func.max(CompanyProfile.version))
+                              .where(CompanyProfile.organisation_id == organisation_id)).one()
+        profile = CompanyProfile(organisation_id=organisation_id, version=(latest or 0) + 1, goals=json.dumps(goals),
+                                 roles=json.dumps(roles), targets=json.dumps(targets),
+                                 mapping_version=mapping_version, framework_version=framework_version,
+                                 completed_by_person_id=completed_by)
+        try:
+            with session.begin_nested():
+                session.add(profile)
+            return profile
+        except IntegrityError:
+            if attempt == 2:
+                raise
+    raise AssertionError("unreachable")
 
 
 def latest(session: Session, *, organisation_id: int) -> CompanyProfile | None:

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
+from sqlalchemy import event
 from sqlmodel import select
 
 from bot.competence import framework
@@ -116,3 +118,30 @@ def test_answers_are_exported_to_their_owner_and_deleted_with_them(store):
     with store.session() as session:
         for table in (Assessment, AssessmentAnswer, AreaResult):
             assert session.exec(select(table)).all() == []
+
+
+
+def test_two_analyses_saved_at_the_same_moment_become_two_versions(store):
+    """On PostgreSQL two coordinators' transactions run side by side (SQLite's BEGIN IMMEDIATE serialises them).
+    The other save commits between this one reading the newest version and writing the next."""
+    if not store.url.startswith("postgresql"):
+        pytest.skip("SQLite runs one writing transaction at a time: this race cannot happen there")
+    with store.session() as session:
+        org_id = organisations.create_organisation(session, name="Samtidigt AB").id
+    kwargs = dict(organisation_id=org_id, goals=["safer"], roles=["operator"], targets={"operator": {}},
+                  mapping_version=1, framework_version=1, completed_by=None)
+    raced = []
+    with store.session() as session:
+        @event.listens_for(session, "do_orm_execute")
+        def the_other_coordinator_saves_meanwhile(state):
+            if state.is_select and not raced:
+                raced.append(True)
+                result = state.invoke_statement()  # this save has read "no version yet"
+                with store.session() as other:
+                    assert analyses.save(other, **kwargs).version == 1
+                return result
+
+        assert analyses.save(session, **kwargs).version == 2
+    assert raced
+    with store.session() as session:
+        assert [p.version for p in session.exec(select(CompanyProfile).order_by(CompanyProfile.version))] == [1, 2]

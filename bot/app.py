@@ -37,6 +37,8 @@ COMMANDS = (
     ("menu", N_("Main menu")),
     ("assess", N_("Check my skills")),
     ("results", N_("My result")),
+    ("courses", N_("Find courses")),
+    ("mycourses", N_("My courses")),
     ("language", N_("Change language")),
     ("privacy", N_("Your data and privacy")),
     ("stop", N_("No more reminders")),

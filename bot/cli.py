@@ -7,6 +7,7 @@ import asyncio
 import dataclasses
 import logging
 import sys
+from pathlib import Path
 from contextlib import contextmanager
 from typing import Iterator
 from urllib.parse import urlsplit
@@ -26,6 +27,9 @@ invite_app = typer.Typer(help="Invite links for employees and managers.", no_arg
 app.add_typer(db_app, name="db")
 app.add_typer(org_app, name="org")
 app.add_typer(invite_app, name="invite")
+courses_app = typer.Typer(help="The course catalog: import files, sync Susa-navet, load the demo catalog.",
+                          no_args_is_help=True)
+app.add_typer(courses_app, name="courses")
 
 log = logging.getLogger("kompis")
 
@@ -218,6 +222,89 @@ def invite_revoke(code: str) -> None:
         typer.echo(f"Cannot revoke: {exc}.", err=True)
         raise typer.Exit(1) from None
     typer.echo("Revoked.")
+
+
+@org_app.command("approval")
+def org_approval(org: str, required: bool = typer.Option(True, "--on/--off",
+                                                          help="Managers approve course sign-ups first")) -> None:
+    """Whether a manager approves an employee's course sign-up before the employee applies."""
+    from bot.store import signups
+
+    store = _store(_config())
+    try:
+        with store.session() as session:
+            organisation = organisations.find_organisation(session, name_or_id=org)
+            signups.organisation_requires(session, organisation=organisation, required=required)
+    except organisations.NotFound as exc:
+        typer.echo(f"Cannot change it: {exc}.", err=True)
+        raise typer.Exit(1) from None
+    typer.echo(f"{organisation.name}: sign-ups {'need' if required else 'do not need'} a manager's approval.")
+
+
+def _report(summary) -> None:
+    typer.echo(f"added {summary.added}, updated {summary.updated}, unchanged {summary.unchanged}, "
+               f"removed {summary.removed}, rejected {len(summary.rejected)}")
+    for rejected in summary.rejected:
+        typer.echo(f"  rejected {rejected.identifier}: {rejected.reason}")
+
+
+def _run_import(label: str, total: int, work) -> None:
+    from bot.courses.catalog import CatalogError
+
+    try:
+        with typer.progressbar(length=max(total, 1), label=label, file=sys.stderr) as bar:
+            summary = work(bar.update)
+    except CatalogError as exc:
+        typer.echo(f"Import failed: {exc}.", err=True)
+        raise typer.Exit(1) from None
+    _report(summary)
+
+
+@courses_app.command("import")
+def courses_import(path: Path = typer.Argument(..., exists=True, dir_okay=False, readable=True),
+                   source: str = typer.Option(None, help="CSV only: the name of this list (default: csv:<file>)")
+                   ) -> None:
+    """Import an EMIL 3 JSON file (the whole catalog of its source) or a CSV list (columns in docs/courses.md)."""
+    from bot.courses import catalog
+
+    store = _store(_config())
+    if path.suffix.lower() == ".csv":
+        total = max(0, len(path.read_text(encoding="utf-8-sig", errors="replace").splitlines()) - 1)
+        _run_import(f"Importing {path.name}", total,
+                    lambda step: catalog.import_csv_file(store, path, source=source, progress=step))
+    else:
+        try:
+            total = catalog.count_emil3_file(path)
+        except catalog.CatalogError as exc:
+            typer.echo(f"Import failed: {exc}.", err=True)
+            raise typer.Exit(1) from None
+        _run_import(f"Importing {path.name}", total, lambda step: catalog.import_emil3_file(store, path, progress=step))
+
+
+@courses_app.command("sync")
+def courses_sync(url: str = typer.Option(None, help="Default: courses.susa_navet_url in config.yml"),
+                 full: bool = typer.Option(False, "--full", help="Fetch everything, not only what changed")) -> None:
+    """Fetch short YH courses from the Susa-navet API: every page first, then one transaction."""
+    from bot.courses import catalog
+
+    config = _config()
+    base = url or config.susa_navet_url
+    if not base:
+        typer.echo("No Susa-navet URL: set courses.susa_navet_url in config.yml or pass --url.", err=True)
+        raise typer.Exit(2)
+    store = _store(config)
+    client = catalog.SusaNavetClient(base)
+    _run_import(f"Fetching {base}", 0, lambda step: catalog.sync_api(store, client, full=full, progress=step))
+
+
+@courses_app.command("demo")
+def courses_demo() -> None:
+    """Load the bundled example catalog (fictional courses), dated from today, for trying Kompis out."""
+    from bot.courses import catalog
+
+    store = _store(_config())
+    _run_import("Loading the demo catalog", catalog.count_emil3_file(catalog.DEMO_FILE),
+                lambda step: catalog.import_demo(store, progress=step))
 
 
 def _bot_username(config: Config) -> str:

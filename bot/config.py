@@ -74,6 +74,7 @@ class Config:
     invite_valid_days: int = 30
     invite_max_uses: int = 200
     min_group_size: int = 3
+    susa_navet_url: str | None = None  # the live EMIL 3 API; None: courses come from files only
     token: str | None = None
 
     @property
@@ -152,7 +153,7 @@ def _database_url(value, base_dir: Path) -> str:
 
 def _build(raw: dict, *, token: str | None, base_dir: Path) -> Config:
     known = {"languages", "default_language", "time_zone", "database_url", "nlu", "telegram", "webhook",
-             "local_api", "invites", "privacy"}
+             "local_api", "invites", "privacy", "courses"}
     for key in raw:
         if key not in known:
             raise ConfigError(str(key), "is not a known setting (known: " + ", ".join(sorted(known)) + ")")
@@ -216,6 +217,8 @@ def _build(raw: dict, *, token: str | None, base_dir: Path) -> Config:
     local_raw = _section(raw, "local_api")
     invites_raw = _section(raw, "invites")
     privacy_raw = _section(raw, "privacy")
+    courses_raw = _section(raw, "courses")
+    susa_navet_url = courses_raw.get("susa_navet_url")
     return Config(
         languages=languages,
         default_language=default_language,
@@ -230,5 +233,6 @@ def _build(raw: dict, *, token: str | None, base_dir: Path) -> Config:
         invite_valid_days=_number(invites_raw, "valid_days", "invites.valid_days", 30, int, 1),
         invite_max_uses=_number(invites_raw, "max_uses", "invites.max_uses", 200, int, 1),
         min_group_size=_number(privacy_raw, "min_group_size", "privacy.min_group_size", 3, int, 1),
+        susa_navet_url=_url(susa_navet_url, "courses.susa_navet_url") if susa_navet_url else None,
         token=token,
     )

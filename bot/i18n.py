@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from babel import Locale, UnknownLocaleError
-from babel.dates import format_date, format_datetime
+from babel.dates import format_date, format_datetime, format_skeleton
 from babel.numbers import format_decimal
 from babel.support import NullTranslations, Translations
 
@@ -52,6 +52,10 @@ class Translator:
 
     def datetime(self, value, format: str = "medium", tzinfo=None) -> str:
         return format_datetime(value, format=format, tzinfo=tzinfo, locale=self.locale)
+
+    def day(self, value) -> str:
+        """A date the locale's short way with the year: "2 feb. 2027", "Feb 2, 2027", "٢ فبراير ٢٠٢٧"."""
+        return format_skeleton("yMMMd", value, locale=self.locale)
 
     def number(self, value) -> str:
         return format_decimal(value, locale=self.locale)

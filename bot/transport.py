@@ -64,6 +64,7 @@ class TurnRunner:
                 person=people.person_by_user(session, telegram_user_id=incoming.user_id),
                 state=chats.load_state(session, chat_id=incoming.chat_id),
                 input=incoming.input,
+                user_name=incoming.user_name,
             )
             if turn.person is not None and turn.person.unreachable_since is not None:
                 people.mark_reachable(session, telegram_user_id=incoming.user_id)  # they wrote: they can be reached
@@ -140,14 +141,16 @@ class Delivery:
                 await self._call(lambda: self.bot.answer_callback_query(incoming.callback_query_id, text=outcome.toast))
             except BadRequest:  # the query is too old: the replies below still matter
                 pass
-        try:
-            for reply in outcome.replies:
+        for reply in outcome.replies:
+            try:
                 await self._send(incoming, reply)
-        except Forbidden:
-            await asyncio.to_thread(self.runner.blocked_by, incoming.user_id)
+            except Forbidden:  # this reply's reader blocked the bot (in a private chat, chat id = user id)
+                await asyncio.to_thread(self.runner.blocked_by, reply.chat_id or incoming.user_id)
+                if reply.chat_id is None:
+                    return  # the rest of the turn's replies would go to the same person
 
     async def _send(self, incoming: Incoming, reply: Reply) -> None:
-        chat_id, text = incoming.chat_id, reply.text[:4096]
+        chat_id, text = reply.chat_id or incoming.chat_id, reply.text[:4096]
         markup = _keyboard(reply)
         if reply.document:
             filename, content = reply.document
@@ -159,7 +162,7 @@ class Delivery:
             await self._call(lambda: self.bot.send_photo(
                 chat_id, photo=InputFile(png, filename="kompis.png"), caption=text[:1024], reply_markup=markup))
             return
-        if reply.edit and incoming.message_id:
+        if reply.edit and incoming.message_id and reply.chat_id is None:
             try:
                 await self._call(lambda: self.bot.edit_message_text(
                     text, chat_id=chat_id, message_id=incoming.message_id, reply_markup=markup))

@@ -27,6 +27,7 @@ class Incoming:
     input: Input
     callback_query_id: str | None = None
     message_id: int | None = None  # the message whose button was pressed
+    user_name: str = ""  # the name the person shows in Telegram: for a manager asked to approve, never stored
 
 
 @dataclass(frozen=True)
@@ -66,7 +67,7 @@ def _read_message(update: Update) -> Incoming | None:
     else:
         user_input = Input(InputKind.other)
     return Incoming(update.update_id, message.chat.id, message.from_user.id, message.from_user.language_code,
-                    user_input)
+                    user_input, user_name=message.from_user.full_name[:100])
 
 
 def _read_callback(update: Update) -> Incoming | None:
@@ -77,4 +78,5 @@ def _read_callback(update: Update) -> Incoming | None:
     data = query.data if isinstance(query.data, str) else None
     user_input = Input(InputKind.button, callback=Callback.parse(data), raw_callback_data=data)
     return Incoming(update.update_id, message.chat.id, query.from_user.id, query.from_user.language_code,
-                    user_input, callback_query_id=query.id, message_id=message.message_id)
+                    user_input, callback_query_id=query.id, message_id=message.message_id,
+                    user_name=query.from_user.full_name[:100])

@@ -12,13 +12,13 @@ def build_router() -> Router:
     # Imported here so that light modules (dialogues.keywords, dialogues.topics) can be used on their own,
     # e.g. by the NLU evaluation in the Rasa environment.
     from dialogues import (analysis, assessment, chatter, coming, courses, fallback, help, human, language, menu,
-                           onboarding, privacy, reminders, results)
+                           onboarding, privacy, reminders, results, signup)
     from dialogues.router import Router
 
     return Router(
         [onboarding.dialogue, menu.dialogue, language.dialogue, privacy.dialogue, help.dialogue,
          reminders.dialogue, human.dialogue, chatter.dialogue, assessment.dialogue, results.dialogue,
-         analysis.dialogue, courses.dialogue, coming.dialogue],
+         analysis.dialogue, courses.dialogue, signup.dialogue, coming.dialogue],
         resume_onboarding=onboarding.resume,
         not_understood=fallback.not_understood,
         unknown_button=fallback.unknown_button,

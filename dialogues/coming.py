@@ -10,7 +10,7 @@ from dialogues.menu import menu_buttons
 from dialogues.router import Dialogue
 from dialogues.turn import Turn
 
-NOT_READY = ("sign_up", "my_courses", "cancel_signup", "team_summary",
+NOT_READY = ("team_summary",
              "broadcast_offer", "project_stats")
 
 

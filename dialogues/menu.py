@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bot.competence import framework
-from bot.store import assessments, organisations
+from bot.store import assessments, organisations, signups
 from bot.store.models import Role
 from dialogues.router import Dialogue, rows
 from dialogues.turn import Button, Turn
@@ -36,6 +36,9 @@ def assessment_buttons(turn: Turn) -> list[Button]:
         buttons = [Button.to(_("Check my skills"), "assess", "start")]
     if assessments.completed(turn.session, person_id=person_id):
         buttons.append(Button.to(_("My result"), "results", "show"))
+    buttons.append(Button.to(_("Find courses"), "courses", "start"))
+    if signups.of_person(turn.session, person_id=person_id):
+        buttons.append(Button.to(_("My courses"), "signup", "mine"))
     leads = {Role.manager.value, Role.coordinator.value}
     if any(m.role in leads for m, _org, _team in organisations.memberships_of(turn.session, person_id=person_id)):
         buttons.append(Button.to(_("Company analysis"), "analysis", "start"))

@@ -32,6 +32,7 @@ class Dialogue:
     on_text: Handler | None = None  # text while this dialogue is current (before intents, after global ones)
     on_resume: Handler | None = None  # ask again where the dialogue stands, after an interruption
     needs_consent: bool = True  # False: the dialogue also serves people who have not consented (yet)
+    yields_text: bool = False  # True: a text that surely means another dialogue's intent leaves this one
 
 
 class Router:
@@ -90,7 +91,10 @@ class Router:
             self.run_intent(turn, meaning.intent)
             return
         current = self.by_name.get(turn.state.dialogue)
-        if current and current.on_text and (turn.person or not current.needs_consent):
+        elsewhere = sure and meaning.intent in self.intents and self.intents[meaning.intent][0] is not current
+        if current and current.yields_text and elsewhere:
+            self.run_intent(turn, meaning.intent)
+        elif current and current.on_text and (turn.person or not current.needs_consent):
             current.on_text(turn)
         elif meaning is None:
             self.no_nlu(turn)

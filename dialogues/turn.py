@@ -95,6 +95,7 @@ class Reply:
     buttons: list[list[Button]] = field(default_factory=list)
     edit: bool = False  # replace the message whose button was pressed, rather than adding one
     document: tuple[str, bytes] | None = None  # (filename, content)
+    chat_id: int | None = None  # another person's chat (a manager asked to approve); None: this chat
     photo: Callable[[], bytes] | None = None  # draws a PNG, sent as a photo captioned with the text; called after
     # the commit, in a worker thread, so that drawing never holds a store transaction open
 
@@ -112,6 +113,7 @@ class Turn:
     input: Input
     replies: list[Reply] = field(default_factory=list)
     toast: str | None = None  # a short notice on the pressed button
+    user_name: str = ""  # as Telegram shows the person; used in a message to a manager, never stored
 
     @property
     def lang(self) -> str:
@@ -132,6 +134,10 @@ class Turn:
 
     def send_document(self, filename: str, content: bytes, caption: str) -> None:
         self.replies.append(Reply(caption, document=(filename, content)))
+
+    def tell(self, chat_id: int, text: str, buttons: list[list[Button]] | None = None) -> None:
+        """A message to someone else (in their language, which the caller chose), sent after the commit."""
+        self.replies.append(Reply(text, buttons or [], chat_id=chat_id))
 
     def send_photo(self, draw: Callable[[], bytes], caption: str) -> None:
         self.replies.append(Reply(caption, photo=draw))

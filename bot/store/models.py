@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 from enum import Enum
 
-from sqlalchemy import BigInteger, Column, DateTime, Index, Text, TypeDecorator, UniqueConstraint
+from sqlalchemy import BigInteger, Column, DateTime, Index, String, Text, TypeDecorator, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 
@@ -47,6 +47,7 @@ class Organisation(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     name: str = Field(max_length=200, unique=True)
+    signup_approval: bool = False  # a manager approves course sign-ups before the person applies
     created_at: datetime = Field(default_factory=utcnow, sa_column=_when(nullable=False))
 
 
@@ -73,6 +74,7 @@ class Person(SQLModel, table=True):
     unreachable_since: datetime | None = Field(default=None, sa_column=_when())
     reminders_stopped_at: datetime | None = Field(default=None, sa_column=_when())  # opted out of reminders
     job_role: str | None = Field(default=None, max_length=40)  # a role key of data/competence/goals.yml, or "other"
+    municipality_code: str | None = Field(default=None, max_length=4)  # where the person wants courses "near me"
     created_at: datetime = Field(default_factory=utcnow, sa_column=_when(nullable=False))
 
 
@@ -198,3 +200,117 @@ class AreaResult(SQLModel, table=True):
     area: str = Field(max_length=20, primary_key=True)
     level: float | None = None  # None when every statement of the area was skipped
     answered: int = 0
+
+
+class CourseProvider(SQLModel, table=True):
+    """Who runs courses (an EMIL 3 education provider, or a coordinator's own list)."""
+
+    __tablename__ = "course_provider"
+
+    id: int | None = Field(default=None, primary_key=True)
+    identifier: str = Field(max_length=200, unique=True)
+    name: str = Field(max_length=300)
+    url: str | None = Field(default=None, max_length=500)
+    email: str | None = Field(default=None, max_length=300)
+    updated_at: datetime = Field(default_factory=utcnow, sa_column=_when(nullable=False))
+
+
+class CourseEvent(SQLModel, table=True):
+    """One occasion of a course: where, when, how, how to apply. Texts are kept in Swedish as published.
+    The id is short on purpose: buttons carry it. Occasions are never deleted, only hidden (`removed_at`)."""
+
+    __tablename__ = "course_event"
+    __table_args__ = (Index("ix_course_event_visible", "removed_at", "starts_on"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    identifier: str = Field(max_length=200, unique=True)
+    source: str = Field(max_length=20)  # "susa-navet", "csv", "demo"
+    course_identifier: str | None = Field(default=None, max_length=200)  # the EMIL 3 education info
+    provider_id: int | None = Field(default=None, foreign_key="course_provider.id", ondelete="SET NULL")
+    title: str = Field(max_length=300)
+    description: str = Field(default="", sa_column=Column(Text, nullable=False))
+    municipality_code: str | None = Field(default=None, max_length=4, index=True)
+    county_code: str | None = Field(default=None, max_length=2, index=True)
+    town: str | None = Field(default=None, max_length=100)
+    study_mode: str = Field(max_length=10)  # "distance", "on_site", "mixed"
+    pace: int | None = None  # percent of full time
+    starts_on: date | None = None
+    ends_on: date | None = None
+    apply_from: date | None = None
+    apply_until: date | None = Field(default=None, index=True)
+    application_url: str | None = Field(default=None, max_length=500)
+    application_instruction: str = Field(default="", sa_column=Column(Text, nullable=False))
+    credits: int | None = None  # YH points
+    cancelled: bool = False
+    expires_at: datetime | None = Field(default=None, sa_column=_when())
+    removed_at: datetime | None = Field(default=None, sa_column=_when())
+    last_edited: datetime | None = Field(default=None, sa_column=_when())
+    updated_at: datetime = Field(default_factory=utcnow, sa_column=_when(nullable=False))
+
+
+class CourseTopic(SQLModel, table=True):
+    """The course topics (DESIGN.md) an occasion is tagged with."""
+
+    __tablename__ = "course_topic"
+    __table_args__ = (Index("ix_course_topic_topic", "topic", "event_id"),)
+
+    event_id: int = Field(foreign_key="course_event.id", ondelete="CASCADE", primary_key=True)
+    topic: str = Field(max_length=20, primary_key=True)
+
+
+class CourseTerm(SQLModel, table=True):
+    """Search terms of an occasion (light Swedish stems); a query word matches terms that start with its stem,
+    an index range scan that works the same on SQLite and PostgreSQL."""
+
+    __tablename__ = "course_term"
+    __table_args__ = (Index("ix_course_term_term", "term", "event_id"),)
+
+    event_id: int = Field(foreign_key="course_event.id", ondelete="CASCADE", primary_key=True)
+    # Byte order on PostgreSQL too (SQLite compares bytes anyway), so that a prefix range holds in any locale.
+    term: str = Field(sa_column=Column(String(40).with_variant(String(40, collation="C"), "postgresql"),
+                                       primary_key=True))
+
+
+class CatalogSync(SQLModel, table=True):
+    """One import: where from, since when, and what it did. The live API's next `updatedSince` comes from here."""
+
+    __tablename__ = "catalog_sync"
+
+    id: int | None = Field(default=None, primary_key=True)
+    source: str = Field(max_length=20)
+    origin: str = Field(max_length=500)  # a file path or the API's URL
+    started_at: datetime = Field(default_factory=utcnow, sa_column=_when(nullable=False))
+    finished_at: datetime | None = Field(default=None, sa_column=_when())
+    updated_since: str | None = Field(default=None, max_length=40)
+    added: int = 0
+    updated: int = 0
+    removed: int = 0
+    rejected: int = 0
+
+
+class SignUp(SQLModel, table=True):
+    """A person's way from "interested" to "completed" for one course occasion; one per person and occasion."""
+
+    __tablename__ = "sign_up"
+    __table_args__ = (UniqueConstraint("person_id", "event_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    person_id: int = Field(foreign_key="person.id", ondelete="CASCADE", index=True)
+    event_id: int = Field(foreign_key="course_event.id", ondelete="CASCADE", index=True)
+    state: str = Field(max_length=20)  # interested, applied, admitted, started, completed, cancelled
+    approval: str | None = Field(default=None, max_length=20)  # pending, approved, declined (when required)
+    shared_gap: str | None = Field(default=None, max_length=20)  # the gap area the person chose to tell the manager
+    created_at: datetime = Field(default_factory=utcnow, sa_column=_when(nullable=False))
+    updated_at: datetime = Field(default_factory=utcnow, sa_column=_when(nullable=False))
+
+
+class SignUpStep(SQLModel, table=True):
+    """Each change of a sign-up, with its time: the history the person and the project's figures read."""
+
+    __tablename__ = "sign_up_step"
+
+    id: int | None = Field(default=None, primary_key=True)
+    sign_up_id: int = Field(foreign_key="sign_up.id", ondelete="CASCADE", index=True)
+    state: str = Field(max_length=20)
+    at: datetime = Field(default_factory=utcnow, sa_column=_when(nullable=False))
+    by_person_id: int | None = Field(default=None, foreign_key="person.id", ondelete="SET NULL")

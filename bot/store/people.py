@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlmodel import Session, select
 
-from bot.store import assessments, organisations
+from bot.store import assessments, organisations, signups
 from bot.store.models import AuditEvent, Person, utcnow
 
 
@@ -74,6 +74,8 @@ def export(session: Session, *, person: Person) -> dict:
         "job_role": person.job_role,
         "memberships": memberships,
         "assessments": assessments.export(session, person_id=person.id),
+        "municipality_code": person.municipality_code,
+        "course_sign_ups": signups.export(session, person_id=person.id),
         "activity": audit,
     }
 

@@ -233,7 +233,7 @@ def card_line(turn: Turn, event: CourseEvent, number: int) -> str:
     if event.starts_on:
         facts.append(turn._("starts {date}", date=turn.t.day(event.starts_on)))
     if event.pace:
-        facts.append(turn._("{pace} % of full time", pace=event.pace))
+        facts.append(turn._("pace {pace} %", pace=event.pace))
     return f"{number}. {event.title}\n{' · '.join(facts)}"
 
 
@@ -354,7 +354,7 @@ def show_card(turn: Turn, event: CourseEvent) -> None:
         lines.append(_("When: {start} to {end}", start=t.day(event.starts_on),
                        end=t.day(event.ends_on) if event.ends_on else "?"))
     if event.pace:
-        lines.append(_("Pace: {pace} % of full time", pace=event.pace))
+        lines.append(_("Pace: {pace} % (full time is 100 %)", pace=event.pace))
     if event.credits:
         lines.append(_("{points} YH points", points=event.credits))
     lines.append(application_line(turn, event))

@@ -237,13 +237,13 @@ def show_sign_up(turn: Turn, signed: SignUp, *, edit: bool = True) -> None:
     _ = turn._
     event = courses.event(turn.session, signed.event_id)
     buttons = []
-    if signed.approval not in ("pending", "declined"):
+    if signed.approval not in ("pending", "declined") and not (event.cancelled or event.removed_at):
         buttons += [Button.to(_(REPORT[state]), NAME, "step", f"{signed.id}.{STATES_INDEX[state]}")
                     for state in signups.NEXT.get(signed.state, ()) if state in REPORT]
     if signed.state not in ("cancelled", "completed"):
         buttons.append(Button.to(_("Cancel my sign-up"), NAME, "cancel", str(signed.id)))
     buttons += [Button.to(_("About the course"), "courses", "card", str(event.id)), Button.to(_("My courses"), NAME, "mine")]
-    turn.say(_("“{title}”: {status}.", title=event.title, status=status(turn, signed, event)), rows(*buttons), edit=edit)
+    turn.say(_("“{title}”: {status}", title=event.title, status=status(turn, signed, event)), rows(*buttons), edit=edit)
 
 
 def on_step(turn: Turn) -> None:

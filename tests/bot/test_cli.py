@@ -69,7 +69,7 @@ def test_chat_in_the_terminal_understands_free_text_through_the_nlu_server(env, 
     env = dict(env, RASA_URL=rasa_server.url, RASA_TOKEN=rasa_server.token)  # answers: no second server
     result = kompis("chat", env=env, input="1\n1\nfinns det nån svetskurs i luleå\n/quit\n")
     assert result.returncode == 0, result.stderr
-    assert "du letar efter kurser om svetsning, i eller nära luleå" in result.stdout.lower()
+    assert "kurser om svetsning, i eller nära luleå: 0 hittades" in result.stdout.lower()
     assert "Starting the NLU server" not in result.stderr
 
 
@@ -82,7 +82,7 @@ def test_chat_starts_its_own_nlu_server_when_none_answers(env, rasa_server):
     result = kompis("chat", env=env, input="1\n1\nfinns det nån svetskurs i luleå\n/quit\n", timeout=300)
     assert result.returncode == 0, result.stderr
     assert "Starting the NLU server" in result.stderr
-    assert "du letar efter kurser om svetsning" in result.stdout.lower()
+    assert "kurser om svetsning" in result.stdout.lower()
     assert not answers(url)  # stopped again with the chat
 
 

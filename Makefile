@@ -31,10 +31,14 @@ locale/%/LC_MESSAGES/messages.mo: locale/%/LC_MESSAGES/messages.po $(STAMP)
 run: setup
 	-$(MAKE) --no-print-directory nlu-train
 	$(BIN)/kompis db upgrade
+	@# Without a Telegram token this is the local demo: give it the example course catalog (never in production).
+	@test -n "$$TELEGRAM_BOT_TOKEN" || $(BIN)/kompis courses demo --if-empty
 	$(BIN)/kompis run
 
 chat: setup
 	-$(MAKE) --no-print-directory nlu-train
+	$(BIN)/kompis db upgrade
+	$(BIN)/kompis courses demo --if-empty
 	$(BIN)/kompis chat
 
 # The tests start their own Rasa server with the model of the current nlu/ (trained here if needed).

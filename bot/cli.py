@@ -298,11 +298,19 @@ def courses_sync(url: str = typer.Option(None, help="Default: courses.susa_navet
 
 
 @courses_app.command("demo")
-def courses_demo() -> None:
+def courses_demo(if_empty: bool = typer.Option(False, "--if-empty", help="Only when the catalog has no courses")
+                 ) -> None:
     """Load the bundled example catalog (fictional courses), dated from today, for trying Kompis out."""
+    from sqlmodel import select
+
     from bot.courses import catalog
+    from bot.store.models import CourseEvent
 
     store = _store(_config())
+    if if_empty:
+        with store.session() as session:
+            if session.exec(select(CourseEvent.id).limit(1)).first() is not None:
+                return
     _run_import("Loading the demo catalog", catalog.count_emil3_file(catalog.DEMO_FILE),
                 lambda step: catalog.import_demo(store, progress=step))
 

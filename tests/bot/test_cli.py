@@ -189,3 +189,78 @@ def test_run_as_a_webhook_with_a_secret_token(env, local_api, tmp_path):
     finally:
         out = _stop(process)
     assert "running as a webhook" in out and "Traceback" not in out
+
+
+def test_importing_a_catalog_with_broken_records_reports_each(env, tmp_path):
+    from tests.auxil.catalog import event, write
+
+    assert kompis("db", "upgrade", env=env).returncode == 0
+    path = write(tmp_path / "katalog.json", [
+        event("e.ok.1", "Svetsning enligt EN ISO 9606-1"), event("e.ok.2", "Energikartläggning"),
+        {"id": "e.trasig", "content": {"identifier": "e.trasig", "title": {"strings": [{"lang": "swe",
+                                                                                          "content": "Utan tid"}]}}},
+    ])
+    result = kompis("courses", "import", str(path), env=env)
+    assert result.returncode == 0, result.stderr
+    assert "added 2, updated 0, unchanged 0, removed 0, rejected 1" in result.stdout
+    assert "rejected e.trasig: has no execution (start and end)" in result.stdout
+    assert "Importing katalog.json" in result.stderr
+    assert "100%" in _on_a_terminal([*KOMPIS, "courses", "import", str(path)], env)  # a bar where one can be drawn
+    again = kompis("courses", "import", str(path), env=env)
+    assert "added 0, updated 0, unchanged 2" in again.stdout
+    broken = tmp_path / "trasig.json"
+    broken.write_text("{not json", encoding="utf-8")
+    failed = kompis("courses", "import", str(broken), env=env)
+    assert failed.returncode == 1 and "Import failed: trasig.json cannot be read as EMIL 3 JSON" in failed.stderr
+    assert "Traceback" not in failed.stderr
+
+
+def _on_a_terminal(command: list[str], env: dict) -> str:
+    """What the command writes to stderr when stderr is a terminal (a pseudo-terminal here)."""
+    import pty
+
+    main, side = pty.openpty()
+    try:
+        subprocess.run(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=side, timeout=60, check=True)
+        os.close(side)
+        side = None
+        chunks = []
+        while True:
+            try:
+                chunk = os.read(main, 4096)
+            except OSError:  # the terminal is closed and drained
+                break
+            if not chunk:
+                break
+            chunks.append(chunk)
+        return b"".join(chunks).decode("utf-8", "replace")
+    finally:
+        os.close(main)
+        if side is not None:
+            os.close(side)
+
+
+def test_sync_from_the_api_and_the_demo_catalog(env, tmp_path):
+    from tests.auxil.catalog import document, event
+    from tests.auxil.susanavet import SusaNavet
+
+    assert kompis("db", "upgrade", env=env).returncode == 0
+    assert kompis("courses", "sync", env=env).returncode == 2  # no URL configured: said plainly
+    with SusaNavet() as api:
+        for item in document([event("e.api.1", "Underhållsteknik")])["educationEvents"]:
+            api.put("educationEvents", item["content"])
+        result = kompis("courses", "sync", "--url", api.url, env=env)
+    assert result.returncode == 0, result.stderr
+    assert "added 1," in result.stdout
+    demo = kompis("courses", "demo", "--if-empty", env=env)
+    assert demo.stdout == ""  # not empty any more: nothing loaded
+    demo = kompis("courses", "demo", env=env)
+    assert demo.returncode == 0 and "rejected 0" in demo.stdout
+
+
+def test_an_organisation_can_require_approval_of_sign_ups(env):
+    assert kompis("db", "upgrade", env=env).returncode == 0
+    assert kompis("org", "create", "Bruket AB", env=env).returncode == 0
+    result = kompis("org", "approval", "Bruket AB", "--on", env=env)
+    assert result.returncode == 0 and "need a manager's approval" in result.stdout
+    assert kompis("org", "approval", "Nobody AB", env=env).returncode == 1

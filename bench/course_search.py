@@ -344,8 +344,10 @@ def main(argv: list[str] | None = None) -> int:
         server = PostgresServer.start()
         try:
             reports.append(run_engine("PostgreSQL", server.url, records, queries, today, args.explain))
-            with Store(server.url).engine.connect() as connection:
+            probe = Store(server.url)
+            with probe.engine.connect() as connection:
                 version = connection.execute(sql("SHOW server_version")).scalar()
+            probe.dispose()
             reports[-1]["lines"].insert(1, f"server: PostgreSQL {version} (fsync off, as in the tests)")
         finally:
             server.stop()

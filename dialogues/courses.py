@@ -364,7 +364,7 @@ def show_card(turn: Turn, event: CourseEvent) -> None:
     description = event.description[:DESCRIPTION_CHARS] + ("…" if len(event.description) > DESCRIPTION_CHARS else "")
     text = "\n".join(lines) + (f"\n\n{description}" if description else "")
     note = _("The course is taught in Swedish; its texts are shown as the provider wrote them.")
-    buttons = [] if status else [Button.to(_("I'm interested"), "signup", "want", str(event.id))]
+    buttons = [] if status or closed(turn, event) else [Button.to(_("I'm interested"), "signup", "want", str(event.id))]
     if turn.lang != "sv":
         buttons.append(Button.to(_("Courses in Swedish for work"), NAME, "topic", "work_swedish"))
     back = [Button.to(_("Back to the list"), NAME, "back")] if _in_results(turn) else []
@@ -382,6 +382,11 @@ def application_line(turn: Turn, event: CourseEvent) -> str:
     if event.apply_until:
         return _("Open for application until {date}.", date=turn.t.day(event.apply_until))
     return _("Ask the provider how to apply.")
+
+
+def closed(turn: Turn, event: CourseEvent) -> bool:
+    """The application window has passed: interest can no longer become an application."""
+    return bool(event.apply_until and event.apply_until < today(turn))
 
 
 def unavailable(turn: Turn, event: CourseEvent) -> str:

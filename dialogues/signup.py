@@ -13,7 +13,7 @@ from bot.competence.gaps import gaps
 from bot.i18n import N_
 from bot.store import audit, courses, signups
 from bot.store.models import CourseEvent, Person, SignUp
-from dialogues.courses import application_line, today, unavailable
+from dialogues.courses import application_line, closed, today, unavailable
 from dialogues.menu import show_menu
 from dialogues.router import Dialogue, rows
 from dialogues.turn import Button, Turn
@@ -52,7 +52,7 @@ def on_want(turn: Turn) -> None:
         _gone(turn)
         return
     _ = turn._
-    problem = unavailable(turn, event)
+    problem = unavailable(turn, event) or (application_line(turn, event) if closed(turn, event) else "")
     if problem:
         turn.say(problem, rows(Button.to(_("Find other courses"), "courses", "start")))
         return
@@ -92,7 +92,7 @@ def on_yes(turn: Turn) -> None:
     event = courses.event(turn.session, numbers[0]) if numbers and len(numbers) == len(pieces) <= 2 else None
     keys = framework.current().area_keys
     shared = keys[numbers[1]] if event is not None and len(numbers) == 2 and numbers[1] < len(keys) else None
-    if event is None or (len(numbers) == 2 and shared is None) or unavailable(turn, event):
+    if event is None or (len(numbers) == 2 and shared is None) or unavailable(turn, event) or closed(turn, event):
         _gone(turn)
         return
     managers = signups.managers_for(turn.session, person=turn.person)

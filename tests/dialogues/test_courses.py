@@ -193,6 +193,43 @@ def test_a_course_that_is_cancelled_or_closes_shows_on_my_courses(kompis, course
     assert view
 
 
+def test_an_expired_course_and_one_whose_application_closed(kompis, courses_file):
+    anna = kompis.onboarded_user("sv")
+    anna.says("/courses")
+    anna.says("underhåll")
+    anna.presses("1. Underhållsteknik")
+    anna.presses("Jag är intresserad")
+    anna.sees("Ska jag skriva upp det")
+    anna.presses("Ja")
+    anna.sees("Uppskrivet")
+    data = json.loads(courses_file.read_text())
+    for item in data["educationEvents"]:
+        if item["id"] == "e.uh.lulea":  # the provider ends the offer: it expires
+            item["content"]["expires"] = "2020-01-01T00:00:00"
+        if item["id"] == "e.energi.lulea":  # and the application for another one closes
+            item["content"]["application"]["last"] = "2020-01-01"
+    courses_file.write_text(json.dumps(data))
+    catalog.import_emil3_file(kompis.store, courses_file)
+    anna.says("/mycourses")
+    anna.sees("Underhållsteknik – förebyggande underhåll: intresserad, Kurstillfället erbjuds inte längre.")
+    anna.says("/courses")
+    anna.says("underhåll")
+    anna.sees("Kurser om underhåll: 0 hittades.")  # gone from the search
+    anna.says("energi")
+    anna.presses("1. Energieffektivisering")
+    card = anna.sees("Ansökan stängde")
+    assert "Jag är intresserad" not in anna.buttons() and card
+    anna.presses_forged(f"signup:want:{_event_id(kompis.store, 'e.energi.lulea')}")
+    anna.sees("Ansökan stängde")
+
+
+def _event_id(store, identifier: str) -> int:
+    from bot.store.models import CourseEvent
+
+    with store.session() as session:
+        return session.exec(select(CourseEvent.id).where(CourseEvent.identifier == identifier)).one()
+
+
 @pytest.mark.parametrize("forged", ["courses:card:99999", "courses:card:x", "signup:want:99999", "signup:yes:99999",
                                     "signup:yes:1.99", "signup:step:1.1", "signup:show:1", "signup:cancel_yes:1",
                                     "signup:approve:1", "courses:page:5", "courses:flag:nope", "courses:topic:nope"])

@@ -155,7 +155,7 @@ def search(turn: Turn, query: CourseQuery, *, near: bool = False, open_now: bool
     state = {
         "words": search_text.query_terms(query.words)[:8], "text": query.words[:100], "topics": list(query.topics),
         "place": _place_state(place), "near": near and place is None, "dist": query.study_mode == "distance",
-        "part": False, "soon": False, "open": open_now, "why": why,
+        "part": False, "soon": False, "open": open_now, "why": why, "ranked": bool(why),
     }
     turn.state.go(NAME, "results", q=state, page=0)
     show_page(turn, edit=edit)
@@ -176,7 +176,7 @@ def _filter(turn: Turn, q: dict) -> CourseFilter:
     return CourseFilter(words=tuple(q.get("words") or ()), topics=tuple(q.get("topics") or ()),
                         municipality=municipality, counties=counties, distance_only=bool(q.get("dist")),
                         part_time=bool(q.get("part")), starting_within_days=SOON_DAYS if q.get("soon") else None,
-                        open_now=bool(q.get("open")))
+                        open_now=bool(q.get("open")), rank_topics=bool(q.get("ranked")))
 
 
 def show_page(turn: Turn, *, edit: bool = True) -> None:

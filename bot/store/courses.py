@@ -145,6 +145,7 @@ class CourseFilter:
     part_time: bool = False  # pace of at most 50 %
     starting_within_days: int | None = None
     open_now: bool = False  # the application window is open today
+    rank_topics: bool = False  # the topics are in order of need (the biggest gap's first): rank by them
 
 
 @dataclass(frozen=True)
@@ -187,11 +188,16 @@ def search(session: Session, wanted: CourseFilter, *, today: date, offset: int =
         matches = [case((col(CourseEvent.id).in_(_with_term(word)), 1), else_=0) for word in wanted.words]
         word_rank = sum(matches[1:], matches[0])
         conditions.append(word_rank > 0)
+    topic_rank = literal(0)
+    if wanted.rank_topics and wanted.topics:
+        topic_rank = case(*((col(CourseEvent.id).in_(select(CourseTopic.event_id).where(CourseTopic.topic == topic)), i)
+                            for i, topic in enumerate(wanted.topics)), else_=len(wanted.topics))
     where = and_(*conditions)
     total = session.exec(select(func.count()).select_from(CourseEvent).where(where)).one()
     rows = session.exec(
         select(CourseEvent).where(where)
-        .order_by(word_rank.desc(), place_rank, col(CourseEvent.starts_on).asc().nulls_last(), CourseEvent.id)
+        .order_by(word_rank.desc(), topic_rank, place_rank, col(CourseEvent.starts_on).asc().nulls_last(),
+                  CourseEvent.id)
         .offset(offset).limit(limit)
     )
     return Found(list(rows), total)

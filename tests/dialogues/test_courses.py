@@ -105,6 +105,36 @@ def test_courses_from_a_gap_explain_why(kompis, courses_file):
     assert "Passar ditt största gap: Energieffektivisering" in found
 
 
+def test_recommendations_for_the_biggest_gaps_come_first_and_say_why(kompis, courses_file):
+    anna = kompis.onboarded_user("sv")
+    anna.says("/courses")
+    anna.sees("Vad vill du lära dig?")
+    assert "Kurser för mina gap" not in anna.buttons()  # nothing assessed yet
+    anna.says("/assess")
+    anna.sees("Vilken roll har du på jobbet?")
+    anna.presses("Underhållstekniker")
+    anna.sees("Självskattning:")
+    anna.presses("Välj områden")
+    anna.sees("Vilka områden vill du skatta?")
+    for area in ("Underhåll", "Energieffektivisering"):
+        anna.presses(area)
+        anna.has_button(f"✓ {area}")
+    anna.presses("Börja med 2 områden")
+    current = framework.current()
+    statements = current.area("maintenance").statements + current.area("energy").statements
+    for statement, level in zip(statements, [1] * len(current.area("maintenance").statements) + [2, 2, 2]):
+        anna.shows(kompis.text("sv", statement.text))
+        anna.presses(f"{level} ")
+    anna.sees("Dina största gap:\n1. Underhåll")
+    anna.says("/courses")
+    anna.presses("Kurser för mina gap")
+    found = anna.sees("hittades.")
+    first, second = found.split("\n\n")[1:3]
+    assert "Underhållsteknik" in first and "Passar ditt största gap: Underhåll" in first
+    assert "Energi" in second and "Passar ditt gap: Energieffektivisering" in second
+    assert "✓ Öppen för ansökan" in anna.buttons()
+
+
 def test_sign_up_without_approval_then_report_and_cancel(kompis, courses_file):
     anna = kompis.onboarded_user("sv", invite=invite(kompis.store, "Bruket AB"))
     anna.says("/courses")

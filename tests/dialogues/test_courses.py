@@ -280,3 +280,35 @@ def test_forged_buttons_for_courses_and_sign_ups_that_are_not_there_or_not_yours
     assert sign_up_rows(kompis.store, mallory.id) == []
     [again] = sign_up_rows(kompis.store, anna.id)
     assert (again.state, again.approval) == (annas.state, annas.approval)
+
+
+def test_the_gap_reaches_the_manager_only_when_the_person_shares_it(kompis, courses_file):
+    with kompis.store.session() as session:
+        org = organisations.create_organisation(session, name="Gjuteriet AB")
+        org.signup_approval = True
+        session.add(org)
+    boss = kompis.onboarded_user("sv", invite=invite(kompis.store, "Gjuteriet AB", Role.manager))
+    anna = kompis.onboarded_user("sv", invite=invite(kompis.store, "Gjuteriet AB"))
+    anna.says("/assess")
+    anna.sees("Vilken roll har du på jobbet?")
+    anna.presses("Operatör")
+    anna.sees("Självskattning:")
+    anna.presses("Välj områden")
+    anna.sees("Vilka områden vill du skatta?")
+    anna.presses("Energieffektivisering")
+    anna.presses("Börja med 1 område")
+    for statement in framework.current().area("energy").statements:
+        anna.shows(kompis.text("sv", statement.text))
+        anna.presses("1 Nytt för mig")
+    anna.presses("Kurser: Energieffektivisering")
+    anna.presses("1. Energieffektivisering")
+    anna.presses("Jag är intresserad")
+    anna.sees("Ska jag fråga din chef?")
+    anna.presses("Ja, och säg att det är för mitt gap: Energieffektivisering")
+    request = boss.sees("vill gå kursen ”Energieffektivisering i industrin”")
+    assert "Hen säger att det är för sitt gap: Energieffektivisering." in request
+    assert "1 Nytt för mig" not in request and "nivå" not in request  # never her answers
+    [signed] = sign_up_rows(kompis.store, anna.id)
+    assert signed.shared_gap == "energy" and signed.approval == "pending"
+    boss.presses("Neka")
+    anna.sees("Din chef godkände inte ”Energieffektivisering i industrin”.")

@@ -39,9 +39,10 @@ import tempfile
 import time
 from collections import defaultdict
 from dataclasses import dataclass, replace
-from datetime import date, timedelta, timezone
+from datetime import date, timedelta
 
-from sqlalchemy import event, func, text as sql
+from sqlalchemy import event, func
+from sqlalchemy import text as sql
 from sqlmodel import select
 
 from bench.nlu_latency import machine, machine_line, percentile
@@ -53,7 +54,7 @@ from bot.geo import geo
 from bot.store import courses, migrate
 from bot.store.courses import CourseFilter
 from bot.store.db import Store
-from bot.store.models import CourseEvent, CourseTerm, CourseTopic
+from bot.store.models import CourseEvent, CourseTerm, CourseTopic, utcnow
 from dialogues.topics import topics as course_topics
 from tests.auxil.postgres import PostgresServer, find_binaries
 
@@ -106,7 +107,7 @@ def catalog(n: int, today: date) -> list[CourseRecord]:
             description=f"{template.title} {where} på {PACE_WORDS[pace]}, {starts_on}–{ends_on}.",
             starts_on=starts_on, ends_on=ends_on, apply_from=apply_from, apply_until=apply_until,
             application_url=f"https://example.se/ansok/{SOURCE}-{i:06d}",
-            expires_at=datetime.datetime.combine(ends_on + timedelta(days=30), datetime.time(), timezone.utc),
+            expires_at=datetime.datetime.combine(ends_on + timedelta(days=30), datetime.time(), datetime.UTC),
         ))
     return records
 
@@ -248,15 +249,15 @@ def engine_report(name: str, n: int, imported: tuple[float, float, courses.Impor
     p95 = ms(searches, 95)
     out = [
         f"== {name}",
-        f"catalog: {n} occasions ({counts['visible']} visible today), {counts['topics']} topic rows, "
-        f"{counts['terms']} term rows; import added {summary.added}, rejected {len(summary.rejected)}",
+        (f"catalog: {n} occasions ({counts['visible']} visible today), {counts['topics']} topic rows, "
+         f"{counts['terms']} term rows; import added {summary.added}, rejected {len(summary.rejected)}"),
         f"import: {seconds:.1f} s in one session ({n / seconds:.0f} occasions/s), of which tagging {tagging:.1f} s",
-        f"search ({len(searches)} queries): p50 {ms(searches, 50):.2f}  p95 {p95:.2f}  max {1000 * max(searches):.2f} ms"
-        f"  mean {1000 * sum(searches) / len(searches):.2f} ms",
+        (f"search ({len(searches)} queries): p50 {ms(searches, 50):.2f}  p95 {p95:.2f}  "
+         f"max {1000 * max(searches):.2f}  mean {1000 * sum(searches) / len(searches):.2f} ms"),
         f"baseline session.get(CourseEvent, id): p50 {ms(baselines, 50):.3f}  p95 {ms(baselines, 95):.3f} ms",
         f"search/baseline p50: x{ms(searches, 50) / ms(baselines, 50):.0f}",
-        f"search p95 / budget {BUDGET_P95_MS:g} ms: {p95 / BUDGET_P95_MS:.2f}  "
-        f"{'within budget' if p95 <= BUDGET_P95_MS else 'OVER budget'}",
+        (f"search p95 / budget {BUDGET_P95_MS:g} ms: {p95 / BUDGET_P95_MS:.2f}  "
+         f"{'within budget' if p95 <= BUDGET_P95_MS else 'OVER budget'}"),
         "",
     ]
     header = f"{'query kind':<34} {'n':>4} {'p50':>7} {'p95':>7} {'max':>7} {'found p50':>10}"
@@ -290,7 +291,7 @@ def catalog_counts(store: Store, today: date) -> dict:
     with store.session() as session:
         return {
             "visible": session.exec(select(func.count()).select_from(CourseEvent)
-                                    .where(courses.visible(today, courses.utcnow()))).one(),
+                                    .where(courses.visible(today, utcnow()))).one(),
             "topics": session.exec(select(func.count()).select_from(CourseTopic)).one(),
             "terms": session.exec(select(func.count()).select_from(CourseTerm)).one(),
         }
@@ -315,8 +316,8 @@ def run_engine(name: str, url: str, records: list[CourseRecord], queries: list[Q
         p95 = ms([t.seconds for t in timings], 95)
         if force_explain or p95 > BUDGET_P95_MS:
             kind, slowest = slowest_kind(timings)
-            lines += ["", f"slowest kind: {kind}; its slowest query ({1000 * slowest.seconds:.1f} ms, "
-                          f"offset {slowest.query.offset}): {slowest.query.wanted}", ""]
+            lines += ["", (f"slowest kind: {kind}; its slowest query ({1000 * slowest.seconds:.1f} ms, "
+                           f"offset {slowest.query.offset}): {slowest.query.wanted}"), ""]
             lines += explain(store, slowest.query, today)
         return {"lines": lines, "p95": p95}
     finally:
@@ -338,8 +339,8 @@ def main(argv: list[str] | None = None) -> int:
         reports.append(run_engine("SQLite", f"sqlite:///{Path(tmp) / 'kompis.db'}", records, queries, today,
                                   args.explain))
     if find_binaries() is None:
-        reports.append({"lines": ["== PostgreSQL", "skipped: no PostgreSQL binaries (initdb, pg_ctl, postgres) "
-                                  "on this machine"], "p95": None})
+        skipped = "skipped: no PostgreSQL binaries (initdb, pg_ctl, postgres) on this machine"
+        reports.append({"lines": ["== PostgreSQL", skipped], "p95": None})
     else:
         server = PostgresServer.start()
         try:

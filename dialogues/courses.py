@@ -183,7 +183,10 @@ def show_page(turn: Turn, *, edit: bool = True) -> None:
     _ = turn._
     q, page = turn.state.data["q"], int(turn.state.data.get("page", 0))
     found = courses.search(turn.session, _filter(turn, q), today=today(turn), offset=page * PAGE, limit=PAGE)
-    heading = _("{what}: {count} found.", what=describe(turn, q), count=found.total)
+    if found.many:
+        heading = _("{what}: more than {count} found.", what=describe(turn, q), count=courses.COUNT_CAP)
+    else:
+        heading = _("{what}: {count} found.", what=describe(turn, q), count=found.total)
     if not found.events:
         body = _("No course fits all of that right now. Try fewer filters, or another word.")
     else:

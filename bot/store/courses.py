@@ -148,10 +148,17 @@ class CourseFilter:
     rank_topics: bool = False  # the topics are in order of need (the biggest gap's first): rank by them
 
 
+COUNT_CAP = 100
+
+
 @dataclass(frozen=True)
 class Found:
     events: list[CourseEvent]
-    total: int
+    total: int  # at most COUNT_CAP + 1, meaning "more than COUNT_CAP"
+
+    @property
+    def many(self) -> bool:
+        return self.total > COUNT_CAP
 
 
 def visible(today: date, now: datetime):
@@ -183,29 +190,35 @@ def search(session: Session, wanted: CourseFilter, *, today: date, offset: int =
     if wanted.open_now:
         conditions.append(and_(or_(col(CourseEvent.apply_from).is_(None), CourseEvent.apply_from <= today),
                                CourseEvent.apply_until >= today))
-    word_rank = literal(0)
+    word_rank, hits = literal(0), None
     if wanted.words:
-        matches = [case((col(CourseEvent.id).in_(_with_term(word)), 1), else_=0) for word in wanted.words]
-        word_rank = sum(matches[1:], matches[0])
-        conditions.append(word_rank > 0)
+        # One pass over the term index: the occasions with any word, and how many of their terms match (the rank).
+        hits = (select(CourseTerm.event_id, func.count().label("hits"))
+                .where(or_(*(and_(CourseTerm.term >= w, CourseTerm.term < text.prefix_end(w)) for w in wanted.words)))
+                .group_by(CourseTerm.event_id).subquery())
+        word_rank = hits.c.hits
     topic_rank = literal(0)
     if wanted.rank_topics and wanted.topics:
         topic_rank = case(*((col(CourseEvent.id).in_(select(CourseTopic.event_id).where(CourseTopic.topic == topic)), i)
                             for i, topic in enumerate(wanted.topics)), else_=len(wanted.topics))
     where = and_(*conditions)
-    total = session.exec(select(func.count()).select_from(CourseEvent).where(where)).one()
-    rows = session.exec(
-        select(CourseEvent).where(where)
+
+    def matching(*columns):
+        query = select(*columns)
+        if hits is not None:
+            query = query.select_from(CourseEvent).join(hits, hits.c.event_id == CourseEvent.id)
+        return query.where(where)
+
+    # Counting stops past COUNT_CAP ("more than 100"): an exact count of a broad search costs a full pass.
+    total = session.exec(select(func.count()).select_from(matching(CourseEvent.id).limit(COUNT_CAP + 1).subquery())).one()
+    ids = list(session.exec(
+        matching(CourseEvent.id)
         .order_by(word_rank.desc(), topic_rank, place_rank, col(CourseEvent.starts_on).asc().nulls_last(),
                   CourseEvent.id)
         .offset(offset).limit(limit)
-    )
-    return Found(list(rows), total)
-
-
-def _with_term(stem: str):
-    """Occasions with a term that starts with the stem: a range on the term index, on either engine."""
-    return select(CourseTerm.event_id).where(CourseTerm.term >= stem, CourseTerm.term < text.prefix_end(stem))
+    ))
+    rows = {e.id: e for e in session.exec(select(CourseEvent).where(col(CourseEvent.id).in_(ids)))} if ids else {}
+    return Found([rows[i] for i in ids], total)
 
 
 def event(session: Session, event_id: int) -> CourseEvent | None:

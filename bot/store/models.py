@@ -217,10 +217,11 @@ class CourseProvider(SQLModel, table=True):
 
 class CourseEvent(SQLModel, table=True):
     """One occasion of a course: where, when, how, how to apply. Texts are kept in Swedish as published.
-    The id is short on purpose: buttons carry it. Occasions are never deleted, only hidden (`removed_at`)."""
+    The id is short on purpose: buttons carry it. Occasions are never deleted, only hidden (`removed_at`).
+    No index on the columns nearly every occasion shares (removed_at, start, application end): SQLite would walk
+    such an index row by row, slower than reading the table (measured in bench/course_search.py)."""
 
     __tablename__ = "course_event"
-    __table_args__ = (Index("ix_course_event_visible", "removed_at", "starts_on"),)
 
     id: int | None = Field(default=None, primary_key=True)
     identifier: str = Field(max_length=200, unique=True)
@@ -237,7 +238,7 @@ class CourseEvent(SQLModel, table=True):
     starts_on: date | None = None
     ends_on: date | None = None
     apply_from: date | None = None
-    apply_until: date | None = Field(default=None, index=True)
+    apply_until: date | None = None
     application_url: str | None = Field(default=None, max_length=500)
     application_instruction: str = Field(default="", sa_column=Column(Text, nullable=False))
     credits: int | None = None  # YH points

@@ -49,7 +49,7 @@ def upgrade() -> None:
         sa.Column("starts_on", sa.Date(), nullable=True),
         sa.Column("ends_on", sa.Date(), nullable=True),
         sa.Column("apply_from", sa.Date(), nullable=True),
-        sa.Column("apply_until", sa.Date(), nullable=True, index=True),
+        sa.Column("apply_until", sa.Date(), nullable=True),
         sa.Column("application_url", sa.String(length=500), nullable=True),
         sa.Column("application_instruction", sa.Text(), nullable=False),
         sa.Column("credits", sa.Integer(), nullable=True),
@@ -59,7 +59,6 @@ def upgrade() -> None:
         sa.Column("last_edited", UTCDateTime(), nullable=True),
         sa.Column("updated_at", UTCDateTime(), nullable=False),
     )
-    op.create_index("ix_course_event_visible", "course_event", ["removed_at", "starts_on"])
     op.create_table(
         "course_topic",
         sa.Column("event_id", sa.Integer(), sa.ForeignKey("course_event.id", ondelete="CASCADE"), primary_key=True),
@@ -119,7 +118,6 @@ def downgrade() -> None:
     op.drop_table("course_term")
     op.drop_index("ix_course_topic_topic", table_name="course_topic")
     op.drop_table("course_topic")
-    op.drop_index("ix_course_event_visible", table_name="course_event")
     op.drop_table("course_event")
     op.drop_table("course_provider")
     with op.batch_alter_table("person") as batch:

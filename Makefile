@@ -79,6 +79,7 @@ nlu-eval: nlu-train
 bench: setup nlu-train
 	$(BIN)/python bench/nlu_latency.py
 	$(BIN)/python bench/assessment_run.py
+	$(BIN)/python bench/course_search.py
 
 clean:
 	rm -rf $(VENV) $(RASA_VENV) nlu/models var/*.db* locale/*/LC_MESSAGES/*.mo .pytest_cache

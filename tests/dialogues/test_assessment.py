@@ -13,6 +13,7 @@ from bot.localapi.images import image_size
 from bot.store import assessments, people
 from bot.store.models import AreaResult, Assessment, AssessmentAnswer, Role
 from tests.auxil.conversation import RunningBot
+from tests.auxil.journeys import assess_areas
 from tests.auxil.workplaces import invite, run_analysis
 from tests.conftest import make_config
 
@@ -196,13 +197,8 @@ def test_choose_some_areas_only(kompis):
 
 def test_redo_an_area_shows_progress_since_last_time(kompis):
     anna = kompis.onboarded_user("sv")
-    anna.says("/assess")
-    anna.presses("Operatör")
-    anna.presses("Välj områden")
-    anna.presses("Energieffektivisering")
-    anna.presses("Börja med 1 område")
+    assess_areas(kompis, anna, {"energy": [1, 1, 2]})
     energy = framework.current().area("energy").statements
-    answer(kompis, anna, "sv", energy, [1, 1, 2])
     anna.sees("Dina största gap:")
     anna.presses("Gör om ett område")
     anna.sees("Vilket område vill du skatta igen?")

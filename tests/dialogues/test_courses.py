@@ -9,11 +9,11 @@ import json
 import pytest
 from sqlmodel import select
 
-from bot.competence import framework
 from bot.courses import catalog
-from bot.store import organisations, people
+from bot.store import people
 from bot.store.models import Role, SignUp, SignUpStep
 from tests.auxil.catalog import event, write
+from tests.auxil.journeys import assess_areas, interested_in_first, workplace_with_approval
 from tests.auxil.workplaces import invite
 
 
@@ -90,14 +90,7 @@ def test_near_me_asks_for_the_municipality_once(kompis, courses_file):
 
 def test_courses_from_a_gap_explain_why(kompis, courses_file):
     anna = kompis.onboarded_user("sv")
-    anna.says("/assess")
-    anna.presses("Operatör")
-    anna.presses("Välj områden")
-    anna.presses("Energieffektivisering")
-    anna.presses("Börja med 1 område")
-    for statement in framework.current().area("energy").statements:
-        anna.shows(kompis.text("sv", statement.text))
-        anna.presses("1 Nytt för mig")
+    assess_areas(kompis, anna, {"energy": [1, 1, 1]})
     anna.sees("Dina största gap:")
     anna.presses("Kurser: Energieffektivisering")
     found = anna.sees("hittades.")
@@ -110,21 +103,7 @@ def test_recommendations_for_the_biggest_gaps_come_first_and_say_why(kompis, cou
     anna.says("/courses")
     anna.sees("Vad vill du lära dig?")
     assert "Kurser för mina gap" not in anna.buttons()  # nothing assessed yet
-    anna.says("/assess")
-    anna.sees("Vilken roll har du på jobbet?")
-    anna.presses("Underhållstekniker")
-    anna.sees("Självskattning:")
-    anna.presses("Välj områden")
-    anna.sees("Vilka områden vill du skatta?")
-    for area in ("Underhåll", "Energieffektivisering"):
-        anna.presses(area)
-        anna.has_button(f"✓ {area}")
-    anna.presses("Börja med 2 områden")
-    current = framework.current()
-    statements = current.area("maintenance").statements + current.area("energy").statements
-    for statement, level in zip(statements, [1] * len(current.area("maintenance").statements) + [2, 2, 2]):
-        anna.shows(kompis.text("sv", statement.text))
-        anna.presses(f"{level} ")
+    assess_areas(kompis, anna, {"maintenance": [1, 1, 1, 1], "energy": [2, 2, 2]}, role="Underhållstekniker")
     anna.sees("Dina största gap:\n1. Underhåll")
     anna.says("/courses")
     anna.presses("Kurser för mina gap")
@@ -169,17 +148,10 @@ def test_sign_up_without_approval_then_report_and_cancel(kompis, courses_file):
 
 
 def test_sign_up_with_a_managers_approval(kompis, courses_file):
-    with kompis.store.session() as session:
-        org = organisations.create_organisation(session, name="Gjuteriet AB")
-        org.signup_approval = True
-        session.add(org)
+    workplace_with_approval(kompis.store)
     boss = kompis.onboarded_user("sv", invite=invite(kompis.store, "Gjuteriet AB", Role.manager))
     anna = kompis.onboarded_user("sv", invite=invite(kompis.store, "Gjuteriet AB"))
-    anna.says("/courses")
-    anna.says("underhåll")
-    anna.presses("1. Underhållsteknik")
-    anna.presses("Jag är intresserad")
-    anna.sees("På din arbetsplats godkänner en chef anmälningar först.")
+    assert "På din arbetsplats godkänner en chef anmälningar först." in interested_in_first(anna, "underhåll")
     anna.has_button("Ja")
     anna.presses("Ja")
     anna.sees("Jag har frågat din chef")
@@ -199,11 +171,7 @@ def test_sign_up_with_a_managers_approval(kompis, courses_file):
 
 def test_a_course_that_is_cancelled_or_closes_shows_on_my_courses(kompis, courses_file):
     anna = kompis.onboarded_user("sv")
-    anna.says("/courses")
-    anna.says("svetsning")
-    anna.presses("1. Svetsning")
-    anna.presses("Jag är intresserad")
-    anna.sees("Ska jag skriva upp det")
+    assert "Ska jag skriva upp det" in interested_in_first(anna, "svetsning")
     anna.presses("Ja")
     anna.sees("Uppskrivet")
     data = json.loads(courses_file.read_text())
@@ -225,11 +193,7 @@ def test_a_course_that_is_cancelled_or_closes_shows_on_my_courses(kompis, course
 
 def test_an_expired_course_and_one_whose_application_closed(kompis, courses_file):
     anna = kompis.onboarded_user("sv")
-    anna.says("/courses")
-    anna.says("underhåll")
-    anna.presses("1. Underhållsteknik")
-    anna.presses("Jag är intresserad")
-    anna.sees("Ska jag skriva upp det")
+    assert "Ska jag skriva upp det" in interested_in_first(anna, "underhåll")
     anna.presses("Ja")
     anna.sees("Uppskrivet")
     data = json.loads(courses_file.read_text())
@@ -265,11 +229,7 @@ def _event_id(store, identifier: str) -> int:
                                     "signup:approve:1", "courses:page:5", "courses:flag:nope", "courses:topic:nope"])
 def test_forged_buttons_for_courses_and_sign_ups_that_are_not_there_or_not_yours(kompis, courses_file, forged):
     anna = kompis.onboarded_user("sv")
-    anna.says("/courses")
-    anna.says("svetsning")
-    anna.presses("1. Svetsning")
-    anna.presses("Jag är intresserad")
-    anna.sees("Ska jag skriva upp det")
+    assert "Ska jag skriva upp det" in interested_in_first(anna, "svetsning")
     anna.presses("Ja")
     anna.sees("Uppskrivet")
     [annas] = sign_up_rows(kompis.store, anna.id)
@@ -283,23 +243,10 @@ def test_forged_buttons_for_courses_and_sign_ups_that_are_not_there_or_not_yours
 
 
 def test_the_gap_reaches_the_manager_only_when_the_person_shares_it(kompis, courses_file):
-    with kompis.store.session() as session:
-        org = organisations.create_organisation(session, name="Gjuteriet AB")
-        org.signup_approval = True
-        session.add(org)
+    workplace_with_approval(kompis.store)
     boss = kompis.onboarded_user("sv", invite=invite(kompis.store, "Gjuteriet AB", Role.manager))
     anna = kompis.onboarded_user("sv", invite=invite(kompis.store, "Gjuteriet AB"))
-    anna.says("/assess")
-    anna.sees("Vilken roll har du på jobbet?")
-    anna.presses("Operatör")
-    anna.sees("Självskattning:")
-    anna.presses("Välj områden")
-    anna.sees("Vilka områden vill du skatta?")
-    anna.presses("Energieffektivisering")
-    anna.presses("Börja med 1 område")
-    for statement in framework.current().area("energy").statements:
-        anna.shows(kompis.text("sv", statement.text))
-        anna.presses("1 Nytt för mig")
+    assess_areas(kompis, anna, {"energy": [1, 1, 1]})
     anna.presses("Kurser: Energieffektivisering")
     anna.presses("1. Energieffektivisering")
     anna.presses("Jag är intresserad")

@@ -10,10 +10,10 @@ import json
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import delete, insert, update
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import delete, update
 from sqlmodel import Session
 
+from bot.store.db import insert_ignore
 from bot.store.models import ChatState, ProcessedUpdate, utcnow
 
 
@@ -90,7 +90,7 @@ def save_state(session: Session, *, state: DialogueState) -> None:
     values = {"dialogue": state.dialogue, "step": state.step,
               "data": json.dumps(data, ensure_ascii=False, sort_keys=True), "updated_at": utcnow()}
     if state.version == 0:
-        inserted = session.execute(_insert_ignore(session, ChatState).values(chat_id=state.chat_id, version=1, **values))
+        inserted = session.execute(insert_ignore(session, ChatState).values(chat_id=state.chat_id, version=1, **values))
         if inserted.first() is None:
             raise StaleState(state.chat_id)
         state.version = 1
@@ -107,24 +107,10 @@ def save_state(session: Session, *, state: DialogueState) -> None:
 
 def claim_update(session: Session, *, update_id: int) -> bool:
     """True the first time an update id is claimed; False for a repeat, from this or any other process."""
-    result = session.execute(_insert_ignore(session, ProcessedUpdate).values(update_id=update_id, processed_at=utcnow()))
+    result = session.execute(insert_ignore(session, ProcessedUpdate).values(update_id=update_id, processed_at=utcnow()))
     return result.first() is not None
 
 
 def forget_updates_before(session: Session, *, before: datetime) -> int:
     """Update ids only repeat within Telegram's redelivery window; older claims can go."""
     return session.execute(delete(ProcessedUpdate).where(ProcessedUpdate.processed_at < before)).rowcount
-
-
-def _insert_ignore(session: Session, model):
-    """INSERT … ON CONFLICT DO NOTHING RETURNING the key: a row back means this insert won.
-    (psycopg reports no rowcount for these inserts, so RETURNING is the portable signal.)"""
-    table = model.__table__
-    dialect = session.get_bind().dialect.name
-    if dialect == "postgresql":
-        statement = postgresql.insert(table).on_conflict_do_nothing()
-    elif dialect == "sqlite":
-        statement = sqlite.insert(table).on_conflict_do_nothing()
-    else:
-        statement = insert(table)
-    return statement.returning(*table.primary_key.columns)

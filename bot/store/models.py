@@ -315,3 +315,35 @@ class SignUpStep(SQLModel, table=True):
     state: str = Field(max_length=20)
     at: datetime = Field(default_factory=utcnow, sa_column=_when(nullable=False))
     by_person_id: int | None = Field(default=None, foreign_key="person.id", ondelete="SET NULL")
+
+
+class Nudge(SQLModel, table=True):
+    """One reminder in the outbox: planned by a rule, sent by a worker, answered by the person.
+
+    `key` (rule, subject, step) is unique, so planning twice plans once. A worker claims due rows under a lease;
+    a row is marked `sending` in its own commit before the Bot API call, so a worker killed mid-send leaves that
+    one row `sending` (never sent again: at most once) and its other claimed rows to be taken over after the lease.
+    """
+
+    __tablename__ = "nudge"
+    __table_args__ = (Index("ix_nudge_state_due", "state", "due_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    person_id: int = Field(foreign_key="person.id", ondelete="CASCADE", index=True)
+    rule: str = Field(max_length=30)  # the rule that planned it (config.yml reminders.rules.<rule>)
+    subject: str = Field(max_length=60)  # what it is about: "assessment:12", "signup:5"
+    step: int = 1  # the n-th reminder of this rule about this subject
+    variant: str = Field(default="a", max_length=20)  # the wording variant, or "control" (planned, never sent)
+    key: str = Field(max_length=140, unique=True)
+    payload: str = Field(default="{}", sa_column=Column(Text, nullable=False))
+    due_at: datetime = Field(sa_column=_when(nullable=False))
+    state: str = Field(default="planned", max_length=12)  # planned claimed sending sent skipped failed cancelled
+    attempts: int = 0
+    claimed_by: str | None = Field(default=None, max_length=60)
+    lease_until: datetime | None = Field(default=None, sa_column=_when())
+    sent_at: datetime | None = Field(default=None, sa_column=_when())
+    message_id: int | None = Field(default=None, sa_column=Column(BigInteger))
+    answer: str | None = Field(default=None, max_length=20)  # now, later, not_interested, stop
+    answered_at: datetime | None = Field(default=None, sa_column=_when())
+    reason: str | None = Field(default=None, max_length=200)  # why skipped or failed
+    created_at: datetime = Field(default_factory=utcnow, sa_column=_when(nullable=False))

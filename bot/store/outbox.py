@@ -1,0 +1,106 @@
+"""The reminder outbox in the shared store: planning (once per key), claiming under a lease (several workers on
+PostgreSQL with `FOR UPDATE SKIP LOCKED`; one at a time on SQLite, whose writers take turns), and marking.
+
+A row goes planned → claimed → sending → sent, or to skipped / failed / cancelled with a reason. `sending` is
+committed before the Bot API is called: a worker killed mid-send leaves that one row `sending`, which is never
+sent again (at most once); its other claimed rows are taken over when the lease runs out.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timedelta
+
+from sqlalchemy import and_, func, or_, update
+from sqlmodel import Session, col, select
+
+from bot.store.db import insert_ignore
+from bot.store.models import Nudge, utcnow
+
+OPEN = ("planned", "claimed")  # still to be sent
+
+
+def key_of(rule: str, subject: str, step: int) -> str:
+    return f"{rule}:{subject}:{step}"[:140]
+
+
+def plan(session: Session, *, person_id: int, rule: str, subject: str, step: int, due_at: datetime,
+         variant: str = "a", payload: dict | None = None) -> bool:
+    """Plan one reminder; False when it was planned before (the key is taken), so planning can run any time."""
+    row = session.execute(insert_ignore(session, Nudge).values(
+        person_id=person_id, rule=rule, subject=subject[:60], step=step, variant=variant,
+        key=key_of(rule, subject, step), payload=json.dumps(payload or {}, ensure_ascii=False), due_at=due_at,
+        state="planned", attempts=0, created_at=utcnow()))
+    return row.first() is not None
+
+
+def claim(session: Session, *, worker: str, now: datetime, lease: timedelta, limit: int) -> list[Nudge]:
+    """Due rows for this worker: planned ones, and claimed ones whose lease ran out (their worker died)."""
+    due = or_(and_(Nudge.state == "planned", Nudge.due_at <= now),
+              and_(Nudge.state == "claimed", Nudge.lease_until < now))
+    query = select(Nudge.id).where(due).order_by(Nudge.due_at, Nudge.id).limit(limit)
+    if session.get_bind().dialect.name == "postgresql":
+        query = query.with_for_update(skip_locked=True)
+    ids = list(session.exec(query))
+    if not ids:
+        return []
+    session.execute(update(Nudge).where(col(Nudge.id).in_(ids)).values(
+        state="claimed", claimed_by=worker[:60], lease_until=now + lease, attempts=Nudge.attempts + 1))
+    session.expire_all()
+    return list(session.exec(select(Nudge).where(col(Nudge.id).in_(ids)).order_by(Nudge.due_at, Nudge.id)))
+
+
+def mark(session: Session, *, nudge_id: int, worker: str, state: str, reason: str | None = None,
+         message_id: int | None = None, due_at: datetime | None = None) -> bool:
+    """Move a row this worker holds on; False when it no longer holds it (the lease ran out and another took it)."""
+    values: dict = {"state": state}
+    if reason is not None:
+        values["reason"] = reason[:200]
+    if state == "sent":
+        values.update(sent_at=utcnow(), message_id=message_id, lease_until=None)
+    if state == "planned":  # back to the queue, e.g. outside the sending window: later, with no owner
+        values.update(claimed_by=None, lease_until=None, due_at=due_at)
+    changed = session.execute(update(Nudge).where(
+        Nudge.id == nudge_id, Nudge.claimed_by == worker[:60], col(Nudge.state).in_(("claimed", "sending")))
+        .values(**values)).rowcount
+    return changed == 1
+
+
+def sent_since(session: Session, *, person_id: int, since: datetime) -> int:
+    """Reminders sent to a person since a moment: the weekly cap counts these across all rules."""
+    return session.exec(select(func.count()).select_from(Nudge).where(
+        Nudge.person_id == person_id, Nudge.state == "sent", Nudge.sent_at >= since)).one()
+
+
+def cancel_open(session: Session, *, person_id: int, rule: str | None = None, subject: str | None = None,
+                reason: str) -> int:
+    """Cancel what is still to be sent: for a person (stop), a rule, or one subject (the task was done)."""
+    conditions = [Nudge.person_id == person_id, col(Nudge.state).in_(OPEN)]
+    if rule is not None:
+        conditions.append(Nudge.rule == rule)
+    if subject is not None:
+        conditions.append(Nudge.subject == subject)
+    return session.execute(update(Nudge).where(*conditions).values(
+        state="cancelled", reason=reason[:200], claimed_by=None, lease_until=None)).rowcount
+
+
+def answer(session: Session, *, nudge: Nudge, answer: str) -> None:
+    nudge.answer, nudge.answered_at = answer[:20], utcnow()
+    session.add(nudge)
+
+
+def owned(session: Session, *, person_id: int, nudge_id: int) -> Nudge | None:
+    nudge = session.get(Nudge, nudge_id)
+    return nudge if nudge is not None and nudge.person_id == person_id else None
+
+
+def unanswered_in_a_row(session: Session, *, person_id: int) -> int:
+    """How many of the person's latest sent reminders got no answer, counted back to the last answered one."""
+    rows = session.exec(select(Nudge.answer).where(Nudge.person_id == person_id, Nudge.state == "sent")
+                        .order_by(col(Nudge.sent_at).desc()).limit(50))
+    count = 0
+    for given in rows:
+        if given is not None:
+            break
+        count += 1
+    return count

@@ -1,0 +1,1 @@
+"""Reminders: when a reminder may be delivered (delivery windows, Swedish holidays, quiet hours, weekly caps)."""

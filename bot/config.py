@@ -14,6 +14,9 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import yaml
 from babel import Locale, UnknownLocaleError
 
+from bot.reminders.settings import RemindersConfig, SettingsError
+from bot.reminders.settings import read as read_reminders
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_CONFIG_PATH = PROJECT_ROOT / "config.yml"
 TELEGRAM_BASE_URL = "https://api.telegram.org/bot"
@@ -75,6 +78,7 @@ class Config:
     invite_max_uses: int = 200
     min_group_size: int = 3
     susa_navet_url: str | None = None  # the live EMIL 3 API; None: courses come from files only
+    reminders: RemindersConfig = field(default_factory=RemindersConfig)
     token: str | None = None
 
     @property
@@ -153,7 +157,7 @@ def _database_url(value, base_dir: Path) -> str:
 
 def _build(raw: dict, *, token: str | None, base_dir: Path) -> Config:
     known = {"languages", "default_language", "time_zone", "database_url", "nlu", "telegram", "webhook",
-             "local_api", "invites", "privacy", "courses"}
+             "local_api", "invites", "privacy", "courses", "reminders"}
     for key in raw:
         if key not in known:
             raise ConfigError(str(key), "is not a known setting (known: " + ", ".join(sorted(known)) + ")")
@@ -217,6 +221,10 @@ def _build(raw: dict, *, token: str | None, base_dir: Path) -> Config:
     local_raw = _section(raw, "local_api")
     invites_raw = _section(raw, "invites")
     privacy_raw = _section(raw, "privacy")
+    try:
+        reminders = read_reminders(_section(raw, "reminders"))
+    except SettingsError as exc:
+        raise ConfigError(exc.key, str(exc)) from None
     courses_raw = _section(raw, "courses")
     susa_navet_url = courses_raw.get("susa_navet_url")
     return Config(
@@ -234,5 +242,6 @@ def _build(raw: dict, *, token: str | None, base_dir: Path) -> Config:
         invite_max_uses=_number(invites_raw, "max_uses", "invites.max_uses", 200, int, 1),
         min_group_size=_number(privacy_raw, "min_group_size", "privacy.min_group_size", 3, int, 1),
         susa_navet_url=_url(susa_navet_url, "courses.susa_navet_url") if susa_navet_url else None,
+        reminders=reminders,
         token=token,
     )

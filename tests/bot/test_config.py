@@ -20,6 +20,9 @@ def test_defaults_from_the_project_config():
     assert config.database_url.startswith("sqlite:////") and config.database_url.endswith("var/kompis.db")
     assert config.telegram_base_url == "https://api.telegram.org/bot"
     assert config.token is None and config.webhook.url is None
+    reminders = config.reminders
+    assert reminders.per_week == 3 and reminders.rules["apply_closing"].days == (7, 2)
+    assert reminders.window.start.hour == 7 and reminders.window.end.hour == 20 and reminders.window.skip_holidays
 
 
 def test_environment_overrides_secrets_and_urls():
@@ -49,13 +52,19 @@ def test_environment_overrides_secrets_and_urls():
     ("", {"TELEGRAM_BOT_TOKEN": "not a token"}, "TELEGRAM_BOT_TOKEN"),
     ("", {"TELEGRAM_BASE_URL": "ftp://x"}, "telegram.base_url"),
     ("", {"WEBHOOK_SECRET": "has spaces in it"}, "webhook.secret"),
+    ("reminders:\n  window: {days: mon-fry}\n", {}, "reminders.window"),
+    ("reminders:\n  per_week: 0\n", {}, "reminders.per_week"),
+    ("reminders:\n  per_second: 50\n", {}, "reminders.per_second"),
+    ("reminders:\n  rules: {nagging: {days: [1]}}\n", {}, "reminders.rules.nagging"),
+    ("reminders:\n  rules: {apply_closing: {days: [-1]}}\n", {}, "reminders.rules.apply_closing.days"),
+    ("reminders:\n  rules: {apply_closing: {control: 1.5}}\n", {}, "reminders.rules.apply_closing.control"),
 ])
 def test_invalid_configuration_names_the_key(tmp_path, text, env, key):
     with pytest.raises(ConfigError) as caught:
         load_config(write(tmp_path, text), env=env)
     message = str(caught.value)
     assert caught.value.key == key and f"'{key}'" in message
-    assert message.count(".") <= 3 and "\n" not in message  # one sentence
+    assert message.replace(key, "").count(".") <= 3 and "\n" not in message  # one sentence
 
 
 def test_missing_config_file_is_named(tmp_path):

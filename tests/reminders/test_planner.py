@@ -1,0 +1,77 @@
+"""Planning reminders from the store on both engines: each rule's tasks, once, and never for someone who said stop."""
+
+from __future__ import annotations
+
+import dataclasses
+from datetime import timedelta
+from zoneinfo import ZoneInfo
+
+from sqlmodel import select
+
+from bot.competence import framework
+from bot.config import load_config
+from bot.reminders.planner import plan_due, variant_of
+from bot.reminders.settings import Rule
+from bot.store import assessments, people
+from bot.store.models import CourseEvent, Nudge, SignUp, utcnow
+
+TZ = ZoneInfo("Europe/Stockholm")
+CONFIG = load_config(env={}).reminders
+
+
+def setup(store):
+    now = utcnow()
+    with store.session() as session:
+        anna = people.register(session, telegram_user_id=1, chat_id=1, language="sv")
+        bo = people.register(session, telegram_user_id=2, chat_id=2, language="sv")
+        started = assessments.start(session, person_id=anna.id, framework=framework.current(), areas=["energy"],
+                                    job_role="operator")
+        started.updated_at = now - timedelta(days=1)
+        event = CourseEvent(identifier="e.1", source="test", title="Svetsning", study_mode="on_site",
+                            starts_on=(now + timedelta(days=40)).date(), apply_until=(now + timedelta(days=10)).date())
+        session.add(event)
+        session.flush()
+        session.add(SignUp(person_id=bo.id, event_id=event.id, state="interested"))
+        return anna.id, bo.id, now
+
+
+def test_each_rule_plans_its_days_once(store):
+    anna, bo, now = setup(store)
+    with store.session() as session:
+        planned = plan_due(session, now=now, config=CONFIG, tz=TZ)
+    assert planned.by_rule == {"assessment_unfinished": 2, "apply_closing": 2}
+    with store.session() as session:
+        rows = session.exec(select(Nudge).order_by(Nudge.person_id, Nudge.step)).all()
+        unfinished = [r for r in rows if r.rule == "assessment_unfinished"]
+        assert [r.person_id for r in unfinished] == [anna, anna]
+        assert [round((r.due_at - now).total_seconds() / 86400) for r in unfinished] == [1, 6]  # 2 and 7 days after
+        closing = [r for r in rows if r.rule == "apply_closing"]
+        assert [r.person_id for r in closing] == [bo, bo]
+        assert closing[0].due_at < closing[1].due_at  # 7, then 2 days before the application closes
+    with store.session() as session:
+        assert plan_due(session, now=now, config=CONFIG, tz=TZ).total == 0  # planning again plans nothing
+
+
+def test_nothing_is_planned_for_someone_who_said_stop(store):
+    anna, bo, now = setup(store)
+    with store.session() as session:
+        for person in session.exec(select(people.Person)).all():
+            people.set_reminders(session, person=person, on=False)
+    with store.session() as session:
+        assert plan_due(session, now=now, config=CONFIG, tz=TZ).total == 0
+
+
+def test_variants_are_stable_and_the_control_share_holds():
+    rule = Rule("apply_closing", (7, 2), variants=("a", "b"), control=0.2)
+    assert all(variant_of(n, rule) == variant_of(n, rule) for n in range(100))
+    seen = [variant_of(n, rule) for n in range(10_000)]
+    assert 0.17 < seen.count("control") / len(seen) < 0.23
+    assert abs(seen.count("a") - seen.count("b")) < 500
+
+
+def test_a_disabled_rule_plans_nothing(store):
+    _anna, _bo, now = setup(store)
+    rules = dict(CONFIG.rules, apply_closing=dataclasses.replace(CONFIG.rules["apply_closing"], enabled=False))
+    with store.session() as session:
+        planned = plan_due(session, now=now, config=dataclasses.replace(CONFIG, rules=rules), tz=TZ)
+    assert "apply_closing" not in planned.by_rule

@@ -20,7 +20,7 @@ from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, Time
 
 from bot.config import Config
 from bot.i18n import I18n
-from bot.store import audit, chats, people
+from bot.store import audit, chats, outbox, people
 from bot.store.chats import StaleState
 from bot.store.db import Store
 from bot.store.models import utcnow
@@ -69,6 +69,11 @@ class TurnRunner:
             if turn.person is not None and turn.person.unreachable_since is not None:
                 people.mark_reachable(session, telegram_user_id=incoming.user_id)  # they wrote: they can be reached
             self.router.route(turn)
+            callback = incoming.input.callback
+            if turn.person is not None and callback is not None and callback.dialogue != "nudge":
+                # A press on a reminder: "do it now", or "stop all reminders"; recorded for the effect report.
+                outbox.answered_by_pressing(session, person_id=turn.person.id, message_id=incoming.message_id,
+                                            answer="stop" if callback.dialogue == "reminders" else "now")
             chats.save_state(session, state=turn.state)
             return Outcome(turn.replies, turn.toast, turn.lang)
 
@@ -181,14 +186,14 @@ class Delivery:
             except RetryAfter as exc:
                 if attempt == self.max_retries:
                     raise
-                await asyncio.sleep(_seconds(exc))
+                await asyncio.sleep(retry_after_seconds(exc))
             except (TimedOut, NetworkError) as exc:
                 if isinstance(exc, (BadRequest, Forbidden)) or attempt == self.max_retries:
                     raise
                 await asyncio.sleep(0.2 * 2 ** attempt)
 
 
-def _seconds(exc: RetryAfter) -> float:
+def retry_after_seconds(exc: RetryAfter) -> float:
     """`retry_after` is int seconds in PTB 22 and becomes a timedelta later; accept both, quietly."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")

@@ -5,7 +5,7 @@ The opt-out is a field of the person in the shared store; every sender of remind
 
 from __future__ import annotations
 
-from bot.store import audit, people
+from bot.store import audit, outbox, people
 from dialogues.router import Dialogue, rows
 from dialogues.turn import Button, Turn
 
@@ -18,6 +18,7 @@ def stop(turn: Turn) -> None:
         return
     if people.set_reminders(turn.session, person=turn.person, on=False):
         audit.record(turn.session, action="reminders.stopped", actor_person_id=turn.person.id)
+        outbox.cancel_open(turn.session, person_id=turn.person.id, reason="stopped all reminders")
         text = _("Done. I will not send you any more reminders. You can still write to me at any time.")
     else:
         text = _("Reminders are already off. I will not send you any.")

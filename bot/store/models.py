@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+import json
+from datetime import date, datetime, time, timezone
 from enum import Enum
 
 from sqlalchemy import BigInteger, Column, DateTime, Index, String, Text, TypeDecorator, UniqueConstraint
@@ -75,6 +76,9 @@ class Person(SQLModel, table=True):
     reminders_stopped_at: datetime | None = Field(default=None, sa_column=_when())  # opted out of reminders
     job_role: str | None = Field(default=None, max_length=40)  # a role key of data/competence/goals.yml, or "other"
     municipality_code: str | None = Field(default=None, max_length=4)  # where the person wants courses "near me"
+    quiet_start: time | None = None  # the person's own quiet hours for reminders (may wrap midnight)
+    quiet_end: time | None = None
+    shift: str | None = Field(default=None, max_length=10)  # None/"day", "nights", "shifts": the window follows
     created_at: datetime = Field(default_factory=utcnow, sa_column=_when(nullable=False))
 
 
@@ -347,3 +351,21 @@ class Nudge(SQLModel, table=True):
     answered_at: datetime | None = Field(default=None, sa_column=_when())
     reason: str | None = Field(default=None, max_length=200)  # why skipped or failed
     created_at: datetime = Field(default_factory=utcnow, sa_column=_when(nullable=False))
+
+    @property
+    def payload_dict(self) -> dict:
+        return json.loads(self.payload or "{}")
+
+
+class FollowUp(SQLModel, table=True):
+    """A person a coordinator should contact: not reached by reminders, or asked to talk to a human.
+    Coordinators see what is pending for them, never their assessment answers."""
+
+    __tablename__ = "follow_up"
+
+    id: int | None = Field(default=None, primary_key=True)
+    person_id: int = Field(foreign_key="person.id", ondelete="CASCADE", index=True)
+    reason: str = Field(max_length=20)  # "not_reached", "asked_for_person"
+    created_at: datetime = Field(default_factory=utcnow, sa_column=_when(nullable=False))
+    resolved_at: datetime | None = Field(default=None, sa_column=_when())
+    resolved_by_person_id: int | None = Field(default=None, foreign_key="person.id", ondelete="SET NULL")

@@ -104,3 +104,16 @@ def unanswered_in_a_row(session: Session, *, person_id: int) -> int:
             break
         count += 1
     return count
+
+
+def answered_by_pressing(session: Session, *, person_id: int, message_id: int | None, answer: str) -> bool:
+    """A press on a button of a sent reminder, recorded as its answer (unless it has one already)."""
+    if message_id is None:
+        return False
+    nudge = session.exec(select(Nudge).where(Nudge.person_id == person_id, Nudge.message_id == message_id,
+                                             Nudge.state == "sent", col(Nudge.answer).is_(None))).first()
+    if nudge is None:
+        return False
+    nudge.answer, nudge.answered_at = answer[:20], utcnow()
+    session.add(nudge)
+    return True

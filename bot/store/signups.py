@@ -13,7 +13,7 @@ from bot.store import organisations
 from bot.store.models import CourseEvent, Membership, Organisation, Person, Role, SignUp, SignUpStep, utcnow
 
 STATES = ("interested", "applied", "admitted", "started", "completed", "cancelled")
-NEXT = {"interested": ("applied",), "applied": ("admitted", "cancelled"), "admitted": ("started",),
+NEXT = {"interested": ("applied",), "applied": ("admitted", "cancelled"), "admitted": ("started", "completed"),
         "started": ("completed",)}  # what a person can report next; cancelling is always possible
 
 

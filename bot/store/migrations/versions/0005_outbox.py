@@ -1,4 +1,5 @@
-"""The reminder outbox: one row per planned reminder, claimed by workers under a lease.
+"""The reminder outbox: one row per planned reminder, claimed by workers under a lease; a person's quiet hours
+and shift pattern; the coordinators' follow-up list.
 
 Revision ID: 0005
 Revises: 0004
@@ -17,6 +18,21 @@ depends_on = None
 
 
 def upgrade() -> None:
+    with op.batch_alter_table("person") as batch:
+        batch.add_column(sa.Column("quiet_start", sa.Time(), nullable=True))
+        batch.add_column(sa.Column("quiet_end", sa.Time(), nullable=True))
+        batch.add_column(sa.Column("shift", sa.String(length=10), nullable=True))
+    op.create_table(
+        "follow_up",
+        sa.Column("id", sa.Integer(), primary_key=True),
+        sa.Column("person_id", sa.Integer(), sa.ForeignKey("person.id", ondelete="CASCADE"), nullable=False,
+                  index=True),
+        sa.Column("reason", sa.String(length=20), nullable=False),
+        sa.Column("created_at", UTCDateTime(), nullable=False),
+        sa.Column("resolved_at", UTCDateTime(), nullable=True),
+        sa.Column("resolved_by_person_id", sa.Integer(), sa.ForeignKey("person.id", ondelete="SET NULL"),
+                  nullable=True),
+    )
     op.create_table(
         "nudge",
         sa.Column("id", sa.Integer(), primary_key=True),
@@ -46,3 +62,8 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_index("ix_nudge_state_due", table_name="nudge")
     op.drop_table("nudge")
+    op.drop_table("follow_up")
+    with op.batch_alter_table("person") as batch:
+        batch.drop_column("shift")
+        batch.drop_column("quiet_end")
+        batch.drop_column("quiet_start")

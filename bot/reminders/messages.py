@@ -1,0 +1,116 @@
+"""What a reminder says, per rule and wording variant, in the person's language, and its buttons: do it now,
+remind me later, not interested, stop all reminders. Returns None when the task is no longer open (the
+person finished the assessment, applied, the course was cancelled …): such a reminder is not sent."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlmodel import Session
+
+from bot.competence import framework
+from bot.i18n import Translator
+from bot.store import assessments, courses
+from bot.store.models import Assessment, Nudge, Person, SignUp
+from bot.store.signups import STATES
+from dialogues.turn import Button
+
+
+@dataclass(frozen=True)
+class ReminderText:
+    text: str
+    buttons: list[list[Button]]
+
+
+def _own_buttons(t: Translator, nudge: Nudge, first: list[Button]) -> list[list[Button]]:
+    return [[button] for button in first] + [
+        [Button.to(t.gettext("Remind me later"), "nudge", "later", str(nudge.id)),
+         Button.to(t.gettext("Not interested"), "nudge", "no", str(nudge.id))],
+        [Button.to(t.gettext("Stop all reminders"), "reminders", "stop")],
+    ]
+
+
+def compose(session: Session, nudge: Nudge, person: Person, t: Translator) -> ReminderText | None:
+    payload = nudge.payload_dict
+    maker = COMPOSERS.get(nudge.rule)
+    return maker(session, nudge, person, t, payload) if maker else None
+
+
+def _assessment(session, nudge, person, t, payload) -> ReminderText | None:
+    assessment = session.get(Assessment, payload.get("assessment"))
+    if assessment is None or assessment.completed_at is not None or assessment.person_id != person.id:
+        return None
+    stamp = nudge.subject.rsplit(":", 1)[-1]
+    if assessment.updated_at.strftime("%Y%m%d%H%M") != stamp:
+        return None  # the person came back since: this chain is over, a new one may start
+    version = framework.version(assessment.framework_version)
+    total = len(version.questions(assessments.areas_of(assessment)))
+    left = max(total - assessment.position, 0)
+    if nudge.variant == "b":
+        text = t.gettext("You are {done} statements into your self-assessment. Finish it and see which courses "
+                         "fit you.", done=assessment.position)
+    else:
+        text = t.gettext("Your self-assessment is waiting: {left} short statements left.", left=left)
+    return ReminderText(text, _own_buttons(t, nudge, [
+        Button.to(t.gettext("Continue now"), "assess", "cont", str(assessment.id))]))
+
+
+def _sign_up(session, nudge, person, t, payload):
+    signed = session.get(SignUp, payload.get("sign_up"))
+    event = courses.event(session, signed.event_id) if signed else None
+    return signed, event
+
+
+def _apply_closing(session, nudge, person, t, payload) -> ReminderText | None:
+    signed, event = _sign_up(session, nudge, person, t, payload)
+    if signed is None or signed.person_id != person.id or signed.state != "interested" or event is None \
+            or event.cancelled or event.removed_at is not None:
+        return None
+    if nudge.variant == "b":
+        text = t.gettext("Only a few days left: the application for “{title}” closes on {date}.",
+                         title=event.title, date=t.day(event.apply_until))
+    else:
+        text = t.gettext("The application for “{title}” closes on {date}. Have you applied?",
+                         title=event.title, date=t.day(event.apply_until))
+    return ReminderText(text, _own_buttons(t, nudge, [
+        Button.to(t.gettext("I have applied"), "signup", "step", f"{signed.id}.{STATES.index('applied')}"),
+        Button.to(t.gettext("About the course"), "courses", "card", str(event.id))]))
+
+
+def _course_starting(session, nudge, person, t, payload) -> ReminderText | None:
+    signed, event = _sign_up(session, nudge, person, t, payload)
+    if signed is None or signed.person_id != person.id or signed.state not in ("applied", "admitted") \
+            or event is None or event.cancelled:
+        return None
+    text = t.gettext("“{title}” starts on {date}. Good luck!", title=event.title, date=t.day(event.starts_on))
+    return ReminderText(text, _own_buttons(t, nudge, [
+        Button.to(t.gettext("About the course"), "courses", "card", str(event.id))]))
+
+
+def _approval_waiting(session, nudge, person, t, payload) -> ReminderText | None:
+    signed, event = _sign_up(session, nudge, person, t, payload)
+    if signed is None or signed.approval != "pending" or signed.state == "cancelled" or event is None:
+        return None
+    text = t.gettext("A sign-up for “{title}” is waiting for your approval.", title=event.title)
+    return ReminderText(text, _own_buttons(t, nudge, [
+        Button.to(t.gettext("Approve"), "signup", "approve", str(signed.id)),
+        Button.to(t.gettext("Decline"), "signup", "decline", str(signed.id))]))
+
+
+def _course_followup(session, nudge, person, t, payload) -> ReminderText | None:
+    signed, event = _sign_up(session, nudge, person, t, payload)
+    if signed is None or signed.person_id != person.id or signed.state not in ("admitted", "started") or event is None:
+        return None
+    text = t.gettext("How was “{title}”? Tell me if you completed it.", title=event.title)
+    return ReminderText(text, _own_buttons(t, nudge, [
+        Button.to(t.gettext("I have completed it"), "signup", "step", f"{signed.id}.{STATES.index('completed')}"),
+        Button.to(t.gettext("My courses"), "signup", "mine")]))
+
+
+COMPOSERS = {
+    "assessment_unfinished": _assessment,
+    "apply_closing": _apply_closing,
+    "course_starting": _course_starting,
+    "approval_waiting": _approval_waiting,
+    "course_followup": _course_followup,
+}

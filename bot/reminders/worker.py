@@ -1,0 +1,183 @@
+"""Sending due reminders from the outbox, safely with several workers.
+
+One round: claim due rows under a lease; for each, in its own transaction, decide (person stopped or blocked
+the bot → cancelled; task no longer open → skipped; control group → skipped; outside the person's sending
+window → back to planned at the next opening; weekly cap reached → back at next week's opening) and mark it
+`sending`; only then call the Bot API; then mark it sent. Telegram's limits are kept: a token bucket for the
+overall rate, at most one message per chat per second, 429 waited out, network errors and 5xx retried with
+back-off, 403 marks the person unreachable. After a send, someone who left K reminders in a row unanswered
+is put on the coordinators' follow-up list.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import socket
+import time
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Callable
+
+from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
+from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
+
+from bot.config import Config
+from bot.i18n import I18n
+from bot.reminders import messages
+from bot.reminders.policy import PersonTimes, WeeklyCap, next_opening
+from bot.store import audit, followups, outbox, people
+from bot.store.db import Store
+from bot.store.models import Nudge, Person, utcnow
+from bot.transport import retry_after_seconds
+
+log = logging.getLogger(__name__)
+SEND_RETRIES = 4
+
+
+@dataclass
+class Round:
+    claimed: int = 0
+    sent: int = 0
+    skipped: int = 0
+    cancelled: int = 0
+    postponed: int = 0
+    failed: int = 0
+    handed_over: list[int] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Prepared:
+    nudge_id: int
+    person_id: int
+    chat_id: int
+    text: str
+    markup: InlineKeyboardMarkup
+
+
+class RateLimit:
+    """At most `per_second` sends overall and one per chat per second (Telegram's limits per bot)."""
+
+    def __init__(self, per_second: float, clock: Callable[[], float] = time.monotonic):
+        self.interval, self.clock = 1.0 / per_second, clock
+        self.next_free = 0.0
+        self.chat_free: dict[int, float] = {}
+
+    async def wait(self, chat_id: int) -> None:
+        now = self.clock()
+        start = max(now, self.next_free, self.chat_free.get(chat_id, 0.0))
+        self.next_free = start + self.interval
+        self.chat_free[chat_id] = start + 1.0
+        if start > now:
+            await asyncio.sleep(start - now)
+
+
+class ReminderWorker:
+    def __init__(self, *, store: Store, config: Config, i18n: I18n, bot: Bot, name: str | None = None,
+                 clock: Callable[[], datetime] = utcnow):
+        self.store, self.config, self.i18n, self.bot, self.clock = store, config, i18n, bot, clock
+        self.settings = config.reminders
+        self.name = name or f"{socket.gethostname()}:{id(self)}"
+        self.limit = RateLimit(self.settings.per_second)
+
+    async def run_round(self, batch: int = 200) -> Round:
+        done = Round()
+        now = self.clock()
+        lease = timedelta(seconds=self.settings.lease_seconds)
+        claimed = await asyncio.to_thread(self._in_session, lambda s: outbox.claim(
+            s, worker=self.name, now=now, lease=lease, limit=batch))
+        done.claimed = len(claimed)
+        for nudge in claimed:
+            prepared = await asyncio.to_thread(self._in_session, lambda s, n=nudge: self._prepare(s, n, done))
+            if prepared is not None:
+                await self._send(prepared, done)
+        return done
+
+    def _in_session(self, work):
+        with self.store.session() as session:
+            return work(session)
+
+    def _prepare(self, session, nudge: Nudge, done: Round) -> Prepared | None:
+        """Decide about one claimed reminder; mark it `sending` when it is to go out now."""
+        person = session.get(Person, nudge.person_id)
+        now = self.clock()
+
+        def settle(state: str, reason: str, counter: str, due: datetime | None = None) -> None:
+            outbox.mark(session, nudge_id=nudge.id, worker=self.name, state=state, reason=reason, due_at=due)
+            setattr(done, counter, getattr(done, counter) + 1)
+
+        if person is None or person.reminders_stopped_at is not None:
+            settle("cancelled", "reminders are off", "cancelled")
+            return None
+        if person.unreachable_since is not None:
+            settle("cancelled", "the person blocked the bot", "cancelled")
+            return None
+        t = self.i18n.translator(person.language)
+        composed = messages.compose(session, nudge, person, t)
+        if composed is None:
+            settle("skipped", "the task is no longer open", "skipped")
+            return None
+        if nudge.variant == "control":
+            settle("skipped", "control group", "skipped")
+            return None
+        times = PersonTimes(person.quiet_start, person.quiet_end, person.shift)
+        opening = next_opening(now, self.settings.window, times, self.config.tz)
+        if opening > now:
+            settle("planned", "outside the sending window", "postponed", opening)
+            return None
+        cap = WeeklyCap(self.settings.per_week)
+        if outbox.sent_since(session, person_id=person.id, since=cap.week_start(now, self.config.tz)) >= cap.limit:
+            later = next_opening(cap.next_week(now, self.config.tz), self.settings.window, times, self.config.tz)
+            settle("planned", "weekly cap reached", "postponed", later)
+            return None
+        if not outbox.mark(session, nudge_id=nudge.id, worker=self.name, state="sending"):
+            return None  # the lease ran out and another worker has it
+        markup = InlineKeyboardMarkup([[InlineKeyboardButton(b.label, callback_data=b.data) for b in row]
+                                       for row in composed.buttons])
+        return Prepared(nudge.id, person.id, person.chat_id, composed.text, markup)
+
+    async def _send(self, prepared: Prepared, done: Round) -> None:
+        for attempt in range(SEND_RETRIES + 1):
+            await self.limit.wait(prepared.chat_id)
+            try:
+                message = await self.bot.send_message(prepared.chat_id, prepared.text, reply_markup=prepared.markup)
+            except RetryAfter as exc:
+                await asyncio.sleep(retry_after_seconds(exc))
+                continue
+            except Forbidden:
+                await asyncio.to_thread(self._in_session, lambda s: self._blocked(s, prepared))
+                done.failed += 1
+                return
+            except BadRequest as exc:
+                reason = exc.message
+                await asyncio.to_thread(self._in_session, lambda s: outbox.mark(
+                    s, nudge_id=prepared.nudge_id, worker=self.name, state="failed", reason=reason))
+                done.failed += 1
+                return
+            except (TimedOut, NetworkError):
+                if attempt == SEND_RETRIES:
+                    break
+                await asyncio.sleep(0.2 * 2 ** attempt)
+                continue
+            await asyncio.to_thread(self._in_session, lambda s: self._sent(s, prepared, message.message_id, done))
+            return
+        # Not known to have arrived: never sent twice, so it stays `sending` and is counted as failed.
+        done.failed += 1
+        log.warning("reminder %s: no answer from the Bot API after %d tries", prepared.nudge_id, SEND_RETRIES + 1)
+
+    def _sent(self, session, prepared: Prepared, message_id: int, done: Round) -> None:
+        outbox.mark(session, nudge_id=prepared.nudge_id, worker=self.name, state="sent", message_id=message_id)
+        done.sent += 1
+        if outbox.unanswered_in_a_row(session, person_id=prepared.person_id) >= self.settings.hand_over_after:
+            if followups.open_item(session, person_id=prepared.person_id, reason="not_reached"):
+                done.handed_over.append(prepared.person_id)
+
+    def _blocked(self, session, prepared: Prepared) -> None:
+        outbox.mark(session, nudge_id=prepared.nudge_id, worker=self.name, state="failed",
+                    reason="the person blocked the bot")
+        person = session.get(Person, prepared.person_id)
+        if person is not None:
+            people.mark_unreachable(session, telegram_user_id=person.telegram_user_id)
+            audit.record(session, action="person.blocked", actor_person_id=person.id)
+            outbox.cancel_open(session, person_id=person.id, reason="the person blocked the bot")
+

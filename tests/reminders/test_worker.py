@@ -1,0 +1,106 @@
+"""The reminder worker against the real bot and the local Bot API, with time set by the test: a reminder
+arrives inside the window with its buttons, waits over a weekend, never reaches someone who said stop,
+can be snoozed, and its "do it now" button leads into the task."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from sqlmodel import select
+
+from bot.reminders.planner import plan_due
+from bot.reminders.worker import ReminderWorker
+from bot.store import people
+from bot.store.models import Assessment, Nudge
+
+TZ = ZoneInfo("Europe/Stockholm")
+SATURDAY = datetime(2027, 1, 9, 10, 0, tzinfo=TZ)
+MONDAY = datetime(2027, 1, 11, 10, 0, tzinfo=TZ)
+
+
+def run_round(kompis, now: datetime, name: str = "w1"):
+    worker = ReminderWorker(store=kompis.store, config=kompis.config, i18n=kompis.i18n, bot=kompis.application.bot,
+                            name=name, clock=lambda: now)
+    return asyncio.run_coroutine_threadsafe(worker.run_round(), kompis._loop).result(timeout=30)
+
+
+def paused_assessment(kompis, user, paused_at: datetime) -> None:
+    """Two statements answered, then paused; the pause is moved to `paused_at` and the reminders planned."""
+    user.says("/assess")
+    user.sees("Vilken roll har du på jobbet?")
+    user.presses("Operatör")
+    user.presses("Alla områden")
+    user.sees("1 / 34")
+    user.presses("3 På egen hand")
+    user.sees("2 / 34")
+    user.presses("⏸ Pausa")
+    user.sees("Pausat vid 2 / 34")
+    user.sees("Huvudmeny")
+    with kompis.store.session() as session:
+        assessment = session.exec(select(Assessment)).one()
+        assessment.updated_at = paused_at
+        session.add(assessment)
+    with kompis.store.session() as session:
+        plan_due(session, now=paused_at, config=kompis.config.reminders, tz=TZ)
+
+
+def nudges(kompis) -> list[Nudge]:
+    with kompis.store.session() as session:
+        return list(session.exec(select(Nudge).order_by(Nudge.id)))
+
+
+def test_a_reminder_arrives_in_the_window_and_leads_into_the_task(kompis):
+    anna = kompis.onboarded_user("sv")
+    paused_assessment(kompis, anna, SATURDAY)
+    done = run_round(kompis, MONDAY)
+    assert done.sent == 1
+    reminder = anna.sees("Din självskattning väntar: 33 korta påståenden kvar.")
+    assert reminder and anna.buttons() == ["Fortsätt nu", "Påminn mig senare", "Inte intresserad",
+                                           "Stoppa alla påminnelser"]
+    anna.presses("Fortsätt nu")
+    anna.sees("2 / 34")
+    first = nudges(kompis)[0]
+    assert (first.state, first.answer, first.step) == ("sent", "now", 1)
+    assert run_round(kompis, MONDAY).sent == 0  # sent once
+
+
+def test_a_weekend_reminder_waits_for_monday_morning(kompis):
+    anna = kompis.onboarded_user("sv")
+    paused_assessment(kompis, anna, datetime(2027, 1, 7, 10, 0, tzinfo=TZ))  # due Saturday the 9th
+    done = run_round(kompis, SATURDAY)
+    assert done.postponed == 1 and done.sent == 0
+    [row] = [n for n in nudges(kompis) if n.step == 1]
+    assert row.state == "planned" and row.due_at.astimezone(TZ) == datetime(2027, 1, 11, 7, 0, tzinfo=TZ)
+    anna.sees_nothing_new(within=0.5)
+
+
+def test_no_reminder_after_stop(kompis):
+    anna = kompis.onboarded_user("sv")
+    paused_assessment(kompis, anna, SATURDAY)
+    anna.says("stopp")
+    anna.sees("Jag skickar inga fler påminnelser")
+    assert run_round(kompis, MONDAY).sent == 0
+    assert {n.state for n in nudges(kompis)} == {"cancelled"}
+    with kompis.store.session() as session:
+        assert people.person_by_user(session, telegram_user_id=anna.id).reminders_stopped_at is not None
+
+
+def test_snooze_and_not_interested_are_recorded(kompis):
+    anna = kompis.onboarded_user("sv")
+    paused_assessment(kompis, anna, SATURDAY)
+    run_round(kompis, MONDAY)
+    anna.sees("Din självskattning väntar")
+    anna.presses("Påminn mig senare")
+    anna.presses("I morgon")
+    anna.sees("Okej, då påminner jag dig igen.")
+    rows = nudges(kompis)
+    assert rows[0].answer == "later"
+    snoozed = [n for n in rows if n.step > 1000]
+    assert len(snoozed) == 1 and snoozed[0].state == "planned"
+    run_round(kompis, datetime(2027, 1, 12, 11, 0, tzinfo=TZ))
+    anna.sees("Din självskattning väntar")
+    anna.presses("Inte intresserad")
+    anna.sees("Okej, inga fler påminnelser om det här.")
+    assert {n.state for n in nudges(kompis) if n.answer is None and n.state != "sent"} <= {"cancelled"}

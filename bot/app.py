@@ -126,13 +126,20 @@ async def _set_commands(application: Application) -> None:
 
 async def _on_start(application: Application) -> None:
     await _set_commands(application)
-    application.bot_data["housekeeping"] = asyncio.create_task(_housekeeping(application.bot_data["kompis"]))
+    kompis: Kompis = application.bot_data["kompis"]
+    application.bot_data["housekeeping"] = asyncio.create_task(_housekeeping(kompis))
+    if kompis.config.reminders.enabled:
+        from bot.reminders import service
+
+        application.bot_data["reminders"] = asyncio.create_task(service.serve(
+            store=kompis.store, config=kompis.config, i18n=kompis.i18n, bot=application.bot))
 
 
 async def _on_shutdown(application: Application) -> None:
-    task = application.bot_data.pop("housekeeping", None)
-    if task is not None:
-        task.cancel()
+    for name in ("housekeeping", "reminders"):
+        task = application.bot_data.pop(name, None)
+        if task is not None:
+            task.cancel()
     await application.bot_data["kompis"].nlu.close()
 
 

@@ -53,9 +53,11 @@ def sqlite_store(tmp_path, request):
     store.dispose()
 
 
-def make_config(database_url: str, *, nlu=None, **env):
-    """The project's config.yml on the given database; the NLU off unless a running server is given."""
+def make_config(database_url: str, *, nlu=None, reminders: bool = False, **env):
+    """The project's config.yml on the given database; the NLU off unless a running server is given; no
+    reminder service in the background unless asked for (reminder tests run rounds with time they set)."""
     config = load_config(env={"DATABASE_URL": database_url, **env})
+    config = dataclasses.replace(config, reminders=dataclasses.replace(config.reminders, enabled=reminders))
     if nlu is None:
         return dataclasses.replace(config, nlu=dataclasses.replace(config.nlu, enabled=False))
     return dataclasses.replace(config, nlu=dataclasses.replace(config.nlu, url=nlu.url, token=nlu.token))

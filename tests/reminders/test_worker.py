@@ -104,3 +104,30 @@ def test_snooze_and_not_interested_are_recorded(kompis):
     anna.presses("Inte intresserad")
     anna.sees("Okej, inga fler påminnelser om det här.")
     assert {n.state for n in nudges(kompis) if n.answer is None and n.state != "sent"} <= {"cancelled"}
+
+
+def test_the_bot_process_plans_and_sends_reminders_by_itself(sqlite_store, monkeypatch):
+    """The reminder service runs inside the bot process: it plans and sends without anyone calling it."""
+    import dataclasses
+    from datetime import time, timedelta
+
+    from bot.reminders import service
+    from bot.reminders.policy import EVERY_DAY, Window
+    from bot.store.models import utcnow
+    from tests.auxil.conversation import RunningBot
+    from tests.conftest import make_config
+
+    monkeypatch.setattr(service, "PLAN_EVERY", 0.3)  # minutes in production; the test cannot wait that long
+    monkeypatch.setattr(service, "POLL_EVERY", 0.2)
+    config = make_config(sqlite_store.url, reminders=True)
+    always = Window(EVERY_DAY, time(0), time(23, 59), skip_holidays=False)  # whatever day the test runs
+    config = dataclasses.replace(config, reminders=dataclasses.replace(config.reminders, window=always))
+    if utcnow().astimezone(TZ).time() >= time(23, 58):
+        return  # the minute a day outside this window
+    bot = RunningBot(config, sqlite_store).start()
+    try:
+        anna = bot.onboarded_user("sv")
+        paused_assessment(bot, anna, utcnow() - timedelta(days=2, hours=1))  # as if paused two days ago
+        anna.sees("Din självskattning väntar")
+    finally:
+        bot.stop()

@@ -131,3 +131,28 @@ def test_the_bot_process_plans_and_sends_reminders_by_itself(sqlite_store, monke
         anna.sees("Din självskattning väntar")
     finally:
         bot.stop()
+
+
+def test_asking_for_a_person_and_not_answering_put_people_on_the_follow_up_list(kompis):
+    import dataclasses
+
+    from bot.store import followups
+
+    anna = kompis.onboarded_user("sv")
+    anna.says("jag vill prata med en människa")  # the keyword matcher knows it without the NLU
+    anna.sees("Jag har bett samordnaren för ditt kompetensprojekt att kontakta dig.")
+    bo = kompis.onboarded_user("sv")
+    paused_assessment(kompis, bo, datetime(2027, 1, 4, 10, 0, tzinfo=TZ))  # reminders due the 6th and the 11th
+    settings = dataclasses.replace(kompis.config.reminders, hand_over_after=2)
+    config = dataclasses.replace(kompis.config, reminders=settings)
+    for day in (7, 11):  # Bo answers neither (the 6th is a holiday: the first one waits a day)
+        worker = ReminderWorker(store=kompis.store, config=config, i18n=kompis.i18n, bot=kompis.application.bot,
+                                name="w", clock=lambda day=day: datetime(2027, 1, day, 10, 0, tzinfo=TZ))
+        done = asyncio.run_coroutine_threadsafe(worker.run_round(), kompis._loop).result(timeout=30)
+        assert done.sent == 1
+    assert done.handed_over  # after the second unanswered one
+    with kompis.store.session() as session:
+        items = {(i.person_id, i.reason) for i in followups.open_items(session)}
+        anna_id = people.person_by_user(session, telegram_user_id=anna.id).id
+        bo_id = people.person_by_user(session, telegram_user_id=bo.id).id
+    assert items == {(anna_id, "asked_for_person"), (bo_id, "not_reached")}

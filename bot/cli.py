@@ -113,6 +113,41 @@ def run(verbose: bool = typer.Option(False, "--verbose", "-v"), nlu: bool = NLU_
 
 
 @app.command()
+def worker(verbose: bool = typer.Option(False, "--verbose", "-v"),
+           name: str = typer.Option(None, help="How this worker names itself in the outbox (default: host:pid)"),
+           until_idle: bool = typer.Option(False, "--until-idle", help="Stop when a round finds nothing due"),
+           plan: bool = typer.Option(True, "--plan/--no-plan", help="Also plan reminders from the rules")) -> None:
+    """Send reminders from the outbox without answering updates: more senders for one PostgreSQL store."""
+    import os
+
+    from telegram import Bot
+
+    from bot.i18n import I18n
+    from bot.reminders import service
+
+    config = _config()
+    if not config.token:
+        typer.echo("A worker sends through the Bot API: set TELEGRAM_BOT_TOKEN (and TELEGRAM_BASE_URL).", err=True)
+        raise typer.Exit(2)
+    _logging(verbose)
+    store = _store(config)
+    i18n = I18n(config.languages, config.default_language)
+    label = name or f"{os.uname().nodename}:{os.getpid()}"
+
+    async def main() -> None:
+        async with Bot(config.token, base_url=config.telegram_base_url) as bot:
+            if until_idle:
+                await service.drain(store=store, config=config, i18n=i18n, bot=bot, name=label, plan=plan)
+            else:
+                await service.serve(store=store, config=config, i18n=i18n, bot=bot, name=label)
+
+    try:
+        asyncio.run(main())
+    except KeyboardInterrupt:
+        pass
+
+
+@app.command()
 def chat(verbose: bool = typer.Option(False, "--verbose", "-v"), nlu: bool = NLU_OPTION) -> None:
     """Talk to the bot in this terminal, through the project's local Bot API server (no Telegram needed)."""
     from bot.local import local_bot

@@ -46,6 +46,19 @@ async def serve(*, store: Store, config: Config, i18n: I18n, bot: Bot, name: str
         await asyncio.sleep(POLL_EVERY)
 
 
+async def drain(*, store: Store, config: Config, i18n: I18n, bot: Bot, name: str, plan: bool = True) -> int:
+    """Plan (optionally), then send until a round finds nothing due, and stop; returns how many were sent."""
+    if plan:
+        await asyncio.to_thread(_plan, store, config)
+    worker = ReminderWorker(store=store, config=config, i18n=i18n, bot=bot, name=name)
+    sent = 0
+    while True:
+        done = await worker.run_round(BATCH)
+        sent += done.sent
+        if not done.claimed:
+            return sent
+
+
 def _plan(store: Store, config: Config):
     with store.session() as session:
         return plan_due(session, now=utcnow(), config=config.reminders, tz=config.tz)

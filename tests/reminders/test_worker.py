@@ -8,6 +8,7 @@ import asyncio
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+import pytest
 from sqlmodel import select
 
 from bot.reminders.planner import plan_due
@@ -39,7 +40,8 @@ def paused_assessment(kompis, user, paused_at: datetime) -> None:
     user.sees("Pausat vid 2 / 34")
     user.sees("Huvudmeny")
     with kompis.store.session() as session:
-        assessment = session.exec(select(Assessment)).one()
+        person = people.person_by_user(session, telegram_user_id=user.id)
+        assessment = session.exec(select(Assessment).where(Assessment.person_id == person.id)).one()
         assessment.updated_at = paused_at
         session.add(assessment)
     with kompis.store.session() as session:
@@ -156,3 +158,34 @@ def test_asking_for_a_person_and_not_answering_put_people_on_the_follow_up_list(
         anna_id = people.person_by_user(session, telegram_user_id=anna.id).id
         bo_id = people.person_by_user(session, telegram_user_id=bo.id).id
     assert items == {(anna_id, "asked_for_person"), (bo_id, "not_reached")}
+
+
+@pytest.mark.parametrize("words", ["stopp", "sluta", "stop", "توقف", "lopeta", "przestań", "стоп", "jooji"])
+def test_stop_in_many_languages_without_the_nlu_stops_every_reminder(kompis, words):
+    anna = kompis.onboarded_user("sv")
+    paused_assessment(kompis, anna, SATURDAY)
+    anna.says(words)  # the kompis fixture runs without Rasa: the keyword matcher alone
+    anna.sees("Jag skickar inga fler påminnelser")
+    assert run_round(kompis, MONDAY).sent == 0
+    assert {n.state for n in nudges(kompis)} == {"cancelled"}
+
+
+def test_429_is_waited_out_5xx_retried_and_403_stops_for_good(kompis):
+    anna = kompis.onboarded_user("sv")
+    paused_assessment(kompis, anna, SATURDAY)
+    kompis.client.fault("sendMessage", chat_id=anna.id, status=429, retry_after=1)
+    kompis.client.fault("sendMessage", chat_id=anna.id, status=502)
+    done = run_round(kompis, MONDAY)
+    assert done.sent == 1
+    anna.sees("Din självskattning väntar")
+    assert len([m for m in kompis.client.messages(anna.id) if "självskattning väntar" in (m.get("text") or "")]) == 1
+    bo = kompis.onboarded_user("sv")
+    paused_assessment(kompis, bo, SATURDAY)
+    kompis.client.fault("sendMessage", chat_id=bo.id, status=403)  # Bo blocked the bot; it learns it by sending
+    done = run_round(kompis, MONDAY)
+    assert done.failed == 1 and done.sent == 0
+    with kompis.store.session() as session:
+        assert people.person_by_user(session, telegram_user_id=bo.id).unreachable_since is not None
+        bo_id = people.person_by_user(session, telegram_user_id=bo.id).id
+    run_round(kompis, datetime(2027, 1, 20, 10, 0, tzinfo=TZ))  # Bo's second reminder would be due: never sent
+    assert {n.state for n in nudges(kompis) if n.person_id == bo_id} == {"failed", "cancelled"}

@@ -41,6 +41,7 @@ COMMANDS = (
     ("mycourses", N_("My courses")),
     ("language", N_("Change language")),
     ("privacy", N_("Your data and privacy")),
+    ("reminders", N_("When reminders come")),
     ("stop", N_("No more reminders")),
     ("resume", N_("Reminders on again")),
     ("help", N_("Help")),

@@ -15,6 +15,7 @@ def menu_buttons(turn: Turn) -> list[list[Button]]:
     return rows(
         *first,
         *assessment_buttons(turn),
+        Button.to(_("Reminders"), "reminders", "show"),
         Button.to(_("Language"), "language", "show"),
         Button.to(_("Privacy and my data"), "privacy", "show"),
         Button.to(_("Help"), "help", "show"),

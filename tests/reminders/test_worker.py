@@ -189,3 +189,21 @@ def test_429_is_waited_out_5xx_retried_and_403_stops_for_good(kompis):
         bo_id = people.person_by_user(session, telegram_user_id=bo.id).id
     run_round(kompis, datetime(2027, 1, 20, 10, 0, tzinfo=TZ))  # Bo's second reminder would be due: never sent
     assert {n.state for n in nudges(kompis) if n.person_id == bo_id} == {"failed", "cancelled"}
+
+
+def test_night_work_and_quiet_hours_set_with_buttons_move_the_reminder(kompis):
+    anna = kompis.onboarded_user("sv")
+    anna.presses("Påminnelser")
+    settings = anna.sees("Påminnelserna är på.")
+    assert "Ditt jobb: Jag jobbar dagtid. Tysta timmar: inga." in settings
+    anna.presses("Jag jobbar natt")
+    anna.sees_toast("Sparat.")
+    anna.presses("🌙 18–06")
+    anna.sees("Tysta timmar: från 18:00 till 06:00.")
+    paused_assessment(kompis, anna, SATURDAY)
+    done = run_round(kompis, MONDAY)  # Monday 10:00: a night worker sleeps, the night window opens at 16:00
+    assert done.postponed == 1
+    [row] = [n for n in nudges(kompis) if n.step == 1]
+    assert row.due_at.astimezone(TZ) == datetime(2027, 1, 11, 16, 0, tzinfo=TZ)
+    assert run_round(kompis, datetime(2027, 1, 11, 16, 30, tzinfo=TZ)).sent == 1
+    anna.sees("Din självskattning väntar")

@@ -295,6 +295,25 @@ def _run_import(label: str, total: int, work) -> None:
     _report(summary)
 
 
+@app.command("reminder-effect")
+def reminder_effect() -> None:
+    """Do reminders work? Per rule and variant: chains done within 14 days, against the control group."""
+    from bot.reminders.effect import report
+    from bot.store.models import utcnow
+
+    store = _store(_config())
+    with store.session() as session:
+        effects = report(session, now=utcnow())
+    if not effects:
+        typer.echo("No reminder chain has finished its 14-day window yet.")
+        return
+    typer.echo(f"{'rule':24} {'variant':8} {'chains':>6} {'done':>6} {'rate':>6}   vs control (95 % CI)")
+    for e in effects:
+        versus = (f"{e.difference:+.1%} ({e.low:+.1%} … {e.high:+.1%}), control {e.control.done}/{e.control.chains}"
+                  if e.difference is not None else "no control group")
+        typer.echo(f"{e.arm.rule:24} {e.arm.variant:8} {e.arm.chains:>6} {e.arm.done:>6} {e.arm.rate:>6.1%}   {versus}")
+
+
 @courses_app.command("import")
 def courses_import(path: Path = typer.Argument(..., exists=True, dir_okay=False, readable=True),
                    source: str = typer.Option(None, help="CSV only: the name of this list (default: csv:<file>)")

@@ -68,6 +68,8 @@ class TurnRunner:
             )
             if turn.person is not None and turn.person.unreachable_since is not None:
                 people.mark_reachable(session, telegram_user_id=incoming.user_id)  # they wrote: they can be reached
+            if turn.person is not None:
+                people.seen(session, person=turn.person)
             self.router.route(turn)
             callback = incoming.input.callback
             if turn.person is not None and callback is not None and callback.dialogue != "nudge":

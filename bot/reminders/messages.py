@@ -107,10 +107,24 @@ def _course_followup(session, nudge, person, t, payload) -> ReminderText | None:
         Button.to(t.gettext("My courses"), "signup", "mine")]))
 
 
+def _inactive_matches(session, nudge, person, t, payload) -> ReminderText | None:
+    from bot.competence.gaps import gaps
+
+    if person.last_seen_at is None or person.last_seen_at.strftime("%Y%m%d") != nudge.subject.rsplit(":", 1)[-1]:
+        return None  # the person has been back since
+    found = gaps(session, person)
+    if not found:
+        return None
+    area = framework.current().area(found[0].area)
+    text = t.gettext("There are new courses for your biggest gap: {area}. Have a look?", area=t.gettext(area.name))
+    return ReminderText(text, _own_buttons(t, nudge, [Button.to(t.gettext("Show courses"), "courses", "rec")]))
+
+
 COMPOSERS = {
     "assessment_unfinished": _assessment,
     "apply_closing": _apply_closing,
     "course_starting": _course_starting,
     "approval_waiting": _approval_waiting,
     "course_followup": _course_followup,
+    "inactive_matches": _inactive_matches,
 }

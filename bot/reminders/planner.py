@@ -44,7 +44,7 @@ def _at(day: date, moment: time, tz) -> datetime:
     return datetime.combine(day, moment, tzinfo=tz)
 
 
-def assessment_unfinished(session: Session, now: datetime, tz) -> Iterator[Task]:
+def assessment_unfinished(session: Session, now: datetime, tz, rule: Rule) -> Iterator[Task]:
     rows = session.exec(select(Assessment).where(col(Assessment.completed_at).is_(None)))
     for assessment in rows:
         stamp = assessment.updated_at.strftime("%Y%m%d%H%M")
@@ -52,7 +52,7 @@ def assessment_unfinished(session: Session, now: datetime, tz) -> Iterator[Task]
                    {"assessment": assessment.id})
 
 
-def apply_closing(session: Session, now: datetime, tz) -> Iterator[Task]:
+def apply_closing(session: Session, now: datetime, tz, rule: Rule) -> Iterator[Task]:
     today = now.astimezone(tz).date()
     rows = session.exec(select(SignUp, CourseEvent).join(CourseEvent, CourseEvent.id == SignUp.event_id).where(
         SignUp.state == "interested", col(SignUp.approval).is_(None) | (SignUp.approval == "approved"),
@@ -62,7 +62,7 @@ def apply_closing(session: Session, now: datetime, tz) -> Iterator[Task]:
                    {"sign_up": signed.id})
 
 
-def course_starting(session: Session, now: datetime, tz) -> Iterator[Task]:
+def course_starting(session: Session, now: datetime, tz, rule: Rule) -> Iterator[Task]:
     today = now.astimezone(tz).date()
     rows = session.exec(select(SignUp, CourseEvent).join(CourseEvent, CourseEvent.id == SignUp.event_id).where(
         col(SignUp.state).in_(("applied", "admitted")), CourseEvent.starts_on >= today,
@@ -71,7 +71,7 @@ def course_starting(session: Session, now: datetime, tz) -> Iterator[Task]:
         yield Task(signed.person_id, f"start:{signed.id}", _at(event.starts_on, time(7), tz), {"sign_up": signed.id})
 
 
-def approval_waiting(session: Session, now: datetime, tz) -> Iterator[Task]:
+def approval_waiting(session: Session, now: datetime, tz, rule: Rule) -> Iterator[Task]:
     from bot.store import signups
 
     for signed in session.exec(select(SignUp).where(SignUp.approval == "pending", SignUp.state != "cancelled")):
@@ -80,7 +80,7 @@ def approval_waiting(session: Session, now: datetime, tz) -> Iterator[Task]:
             yield Task(manager.id, f"approval:{signed.id}:{manager.id}", signed.updated_at, {"sign_up": signed.id})
 
 
-def course_followup(session: Session, now: datetime, tz) -> Iterator[Task]:
+def course_followup(session: Session, now: datetime, tz, rule: Rule) -> Iterator[Task]:
     today = now.astimezone(tz).date()
     rows = session.exec(select(SignUp, CourseEvent).join(CourseEvent, CourseEvent.id == SignUp.event_id).where(
         col(SignUp.state).in_(("admitted", "started")), CourseEvent.ends_on < today,
@@ -89,13 +89,39 @@ def course_followup(session: Session, now: datetime, tz) -> Iterator[Task]:
         yield Task(signed.person_id, f"followup:{signed.id}", _at(event.ends_on, time(16), tz), {"sign_up": signed.id})
 
 
+def inactive_matches(session: Session, now: datetime, tz, rule: Rule) -> Iterator[Task]:
+    """People away for a while who have gaps, when courses for those gaps appeared (or changed) since they were
+    last here. Only people who have assessed are candidates, and each is looked at once per absence."""
+    from bot.competence.gaps import gaps
+    from bot.store.courses import visible
+    from bot.store.models import CourseTopic
+
+    days = min(rule.days)
+    candidates = session.exec(select(Person).where(
+        Person.last_seen_at <= now - timedelta(days=days),
+        col(Person.id).in_(select(Assessment.person_id).where(col(Assessment.completed_at).is_not(None)))))
+    today = now.astimezone(tz).date()
+    for person in candidates:
+        topics = sorted({t for gap in gaps(session, person)[:3] for t in gap.topics})
+        if not topics:
+            continue
+        fresh = session.exec(select(CourseEvent.id).where(
+            visible(today, now), CourseEvent.updated_at > person.last_seen_at,
+            col(CourseEvent.id).in_(select(CourseTopic.event_id).where(col(CourseTopic.topic).in_(topics))))
+            .limit(1)).first()
+        if fresh is not None:  # counted from when the absence became long enough, or the courses appeared
+            anchor = max(person.last_seen_at, now - timedelta(days=days))
+            yield Task(person.id, f"inactive:{person.id}:{person.last_seen_at:%Y%m%d}", anchor, {"topics": topics})
+
+
 # rule → (where its tasks come from, whether its days count before the anchor)
-SOURCES: dict[str, tuple[Callable[[Session, datetime, object], Iterator[Task]], bool]] = {
+SOURCES: dict[str, tuple[Callable[[Session, datetime, object, Rule], Iterator[Task]], bool]] = {
     "assessment_unfinished": (assessment_unfinished, False),
     "apply_closing": (apply_closing, True),
     "course_starting": (course_starting, True),
     "approval_waiting": (approval_waiting, False),
     "course_followup": (course_followup, False),
+    "inactive_matches": (inactive_matches, False),
 }
 
 
@@ -119,7 +145,7 @@ def plan_due(session: Session, *, now: datetime, config: RemindersConfig, tz) ->
         if rule is None or not rule.enabled:
             continue
         count = 0
-        for task in source(session, now, tz):
+        for task in source(session, now, tz, rule):
             if task.person_id in stopped:
                 continue
             variant = variant_of(task.person_id, rule)

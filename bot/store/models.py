@@ -79,6 +79,7 @@ class Person(SQLModel, table=True):
     quiet_start: time | None = None  # the person's own quiet hours for reminders (may wrap midnight)
     quiet_end: time | None = None
     shift: str | None = Field(default=None, max_length=10)  # None/"day", "nights", "shifts": the window follows
+    last_seen_at: datetime | None = Field(default=None, sa_column=_when())  # the last time the person wrote or pressed
     created_at: datetime = Field(default_factory=utcnow, sa_column=_when(nullable=False))
 
 

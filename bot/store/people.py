@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from sqlmodel import Session, select
 
 from bot.store import assessments, organisations, signups
@@ -34,6 +36,14 @@ def set_reminders(session: Session, *, person: Person, on: bool) -> bool:
     person.reminders_stopped_at = None if on else utcnow()
     session.add(person)
     return True
+
+
+def seen(session: Session, *, person: Person) -> None:
+    """Note that the person was active; written at most once an hour, so a busy chat does not write every turn."""
+    now = utcnow()
+    if person.last_seen_at is None or now - person.last_seen_at > timedelta(hours=1):
+        person.last_seen_at = now
+        session.add(person)
 
 
 def mark_unreachable(session: Session, *, telegram_user_id: int) -> Person | None:

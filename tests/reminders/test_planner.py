@@ -75,3 +75,32 @@ def test_a_disabled_rule_plans_nothing(store):
     with store.session() as session:
         planned = plan_due(session, now=now, config=dataclasses.replace(CONFIG, rules=rules), tz=TZ)
     assert "apply_closing" not in planned.by_rule
+
+
+def test_someone_away_for_a_month_hears_of_new_courses_for_their_gap(store):
+    from bot.store.models import CourseTopic
+
+    now = utcnow()
+    with store.session() as session:
+        away = people.register(session, telegram_user_id=11, chat_id=11, language="sv")
+        here = people.register(session, telegram_user_id=12, chat_id=12, language="sv")
+        for person, seen in ((away, now - timedelta(days=40)), (here, now - timedelta(days=2))):
+            person.job_role, person.last_seen_at = "operator", seen
+            session.add(person)
+            done = assessments.start(session, person_id=person.id, framework=framework.current(), areas=["energy"],
+                                     job_role="operator")
+            for statement in framework.current().area("energy").statements:
+                assessments.record(session, assessment=done, statement=statement.key, level=1)
+            assessments.complete(session, assessment=done, framework=framework.current())
+        event = CourseEvent(identifier="e.new", source="test", title="Energieffektivisering", study_mode="distance",
+                            starts_on=(now + timedelta(days=60)).date(), updated_at=now - timedelta(days=5))
+        session.add(event)
+        session.flush()
+        session.add(CourseTopic(event_id=event.id, topic="energy"))
+        away_id = away.id
+    with store.session() as session:
+        planned = plan_due(session, now=now, config=CONFIG, tz=TZ)
+    assert planned.by_rule.get("inactive_matches") == 1
+    with store.session() as session:
+        [row] = session.exec(select(Nudge).where(Nudge.rule == "inactive_matches")).all()
+    assert row.person_id == away_id and "energy" in row.payload

@@ -41,8 +41,11 @@ def assessment_buttons(turn: Turn) -> list[Button]:
     if signups.of_person(turn.session, person_id=person_id):
         buttons.append(Button.to(_("My courses"), "signup", "mine"))
     leads = {Role.manager.value, Role.coordinator.value}
-    if any(m.role in leads for m, _org, _team in organisations.memberships_of(turn.session, person_id=person_id)):
+    roles = {m.role for m, _org, _team in organisations.memberships_of(turn.session, person_id=person_id)}
+    if roles & leads:
         buttons.append(Button.to(_("Company analysis"), "analysis", "start"))
+    if Role.coordinator.value in roles:
+        buttons.append(Button.to(_("Follow-up list"), "followup", "list"))
     return buttons
 
 

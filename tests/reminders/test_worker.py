@@ -207,3 +207,27 @@ def test_night_work_and_quiet_hours_set_with_buttons_move_the_reminder(kompis):
     assert row.due_at.astimezone(TZ) == datetime(2027, 1, 11, 16, 0, tzinfo=TZ)
     assert run_round(kompis, datetime(2027, 1, 11, 16, 30, tzinfo=TZ)).sent == 1
     anna.sees("Din självskattning väntar")
+
+
+def test_a_coordinator_sees_who_to_follow_up_and_what_is_pending_but_not_answers(kompis):
+    from bot.store.models import Role
+    from tests.auxil.workplaces import invite
+
+    anna = kompis.onboarded_user("sv", invite=invite(kompis.store, "Bruket AB"))
+    outsider = kompis.onboarded_user("sv", invite=invite(kompis.store, "Gjuteriet AB"))
+    chef = kompis.onboarded_user("sv", invite=invite(kompis.store, "Bruket AB", role=Role.coordinator))
+    paused_assessment(kompis, anna, SATURDAY)  # two statements answered, paused
+    anna.says("jag vill prata med en människa")
+    outsider.says("jag vill prata med en människa")
+    anna.sees("Jag har bett samordnaren")
+    outsider.sees("Jag har bett samordnaren")
+    chef.presses("Uppföljningslista")
+    listing = chef.sees("Att följa upp (1):")  # only the coordinator's own organisation
+    assert "Bruket AB: vill prata med en person." in listing and "självskattningen är inte klar" in listing
+    assert "På egen hand" not in listing and "3" not in listing.split("På gång:")[1]  # never an answer
+    chef.presses("Klart: nr")
+    chef.sees("Ingen väntar på uppföljning.")
+    employee = kompis.onboarded_user("sv", invite=invite(kompis.store, "Bruket AB"))
+    employee.says("/followups")
+    employee.sees("Uppföljningslistan är för samordnarna på en arbetsplats.")
+

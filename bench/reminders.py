@@ -50,6 +50,7 @@ import threading
 import time
 import tracemalloc
 from collections import Counter
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from datetime import timedelta
 
@@ -368,16 +369,15 @@ def run_sending(label: str, url: str, n: int, workers: int, per_second: float, t
         watch = Watch(api.api.root_url, n)
         watch.start()
         names = [f"w{i + 1}" for i in range(workers)]
-        logs = [open(tmp / f"{label}-{name}.log", "w") for name in names]
         print(f"sending ({label}): {workers} worker(s) at per_second {per_second:g} ...", flush=True)
-        started = time.perf_counter()
-        processes = [subprocess.Popen([sys.executable, "-m", "bot.cli", "worker", "--until-idle", "--no-plan",
-                                       "--name", name], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
-                     for name, log in zip(names, logs)]
-        codes = [p.wait(timeout=3600) for p in processes]
-        wall = time.perf_counter() - started
-        for log in logs:
-            log.close()
+        with ExitStack() as files:
+            logs = [files.enter_context(open(tmp / f"{label}-{name}.log", "w")) for name in names]
+            started = time.perf_counter()
+            processes = [subprocess.Popen([sys.executable, "-m", "bot.cli", "worker", "--until-idle", "--no-plan",
+                                           "--name", name], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+                         for name, log in zip(names, logs)]
+            codes = [p.wait(timeout=3600) for p in processes]
+            wall = time.perf_counter() - started
         watch.stopping.set()
         watch.join(5)
         for name, code in zip(names, codes):

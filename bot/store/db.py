@@ -86,9 +86,10 @@ class Store:
         self.engine.dispose()
 
 
-def insert_ignore(session: Session, model):
+def insert_ignore(session: Session, model, *, returning: bool = True):
     """INSERT … ON CONFLICT DO NOTHING RETURNING the key: a row back means this insert won.
-    (psycopg reports no rowcount for these inserts, so RETURNING is the portable signal.)"""
+    (psycopg reports no rowcount for these inserts, so RETURNING is the portable signal.)
+    Without `returning`, for many rows at once (executemany)."""
     table = model.__table__
     dialect = session.get_bind().dialect.name
     if dialect == "postgresql":
@@ -97,4 +98,4 @@ def insert_ignore(session: Session, model):
         statement = sqlite.insert(table).on_conflict_do_nothing()
     else:
         statement = insert(table)
-    return statement.returning(*table.primary_key.columns)
+    return statement.returning(*table.primary_key.columns) if returning else statement

@@ -34,6 +34,27 @@ def plan(session: Session, *, person_id: int, rule: str, subject: str, step: int
     return row.first() is not None
 
 
+def plan_many(session: Session, rows: list[dict]) -> list[dict]:
+    """Plan many reminders in a few statements: the keys already planned are read once and left out, the rest is
+    inserted in one executemany (ON CONFLICT DO NOTHING covers another process planning at the same moment).
+    Each row has person_id, rule, subject, step, due_at, variant and payload (a dict)."""
+    if not rows:
+        return []
+    for row in rows:
+        row["key"] = key_of(row["rule"], row["subject"], row["step"])
+    existing: set[str] = set()
+    keys = list({row["key"] for row in rows})
+    for start in range(0, len(keys), 5000):
+        existing.update(session.exec(select(Nudge.key).where(col(Nudge.key).in_(keys[start:start + 5000]))))
+    now = utcnow()
+    new = [{**row, "subject": row["subject"][:60], "payload": json.dumps(row.get("payload") or {}, ensure_ascii=False),
+            "state": "planned", "attempts": 0, "created_at": now} for row in rows if row["key"] not in existing]
+    unique = list({row["key"]: row for row in new}.values())
+    for start in range(0, len(unique), 5000):
+        session.execute(insert_ignore(session, Nudge, returning=False), unique[start:start + 5000])
+    return unique  # the rows that were new when read (another process may have planned one meanwhile)
+
+
 def claim(session: Session, *, worker: str, now: datetime, lease: timedelta, limit: int) -> list[Nudge]:
     """Due rows for this worker: planned ones, and claimed ones whose lease ran out (their worker died)."""
     due = or_(and_(Nudge.state == "planned", Nudge.due_at <= now),

@@ -80,6 +80,7 @@ bench: setup nlu-train
 	$(BIN)/python bench/nlu_latency.py
 	$(BIN)/python bench/assessment_run.py
 	$(BIN)/python bench/course_search.py
+	$(BIN)/python bench/reminders.py
 
 clean:
 	rm -rf $(VENV) $(RASA_VENV) nlu/models var/*.db* locale/*/LC_MESSAGES/*.mo .pytest_cache

@@ -268,7 +268,7 @@ def run_planning(name: str, url: str, n: int) -> list[str]:
          f"x{first.plan_seconds / read_s:.0f} the read of all Assessment ids, "
          f"x{first.plan_seconds / count_s:.0f} the count(*) of person"),
         f"  statements: {first.statements.line()}",
-        (f"  {inserts} INSERT statements for {first.planned} rows: one round trip per (task, step); "
+        (f"  {inserts} INSERT statements for {first.planned} rows; "
          f"{first.statements.seconds.get('INSERT', 0.0) / max(inserts, 1) * 1e6:.0f} µs each in cursor.execute"),
         (f"  process RSS {first.rss_before:.0f} MB before, {first.rss_after:.0f} MB after, peak during the run "
          f"{peak}"),

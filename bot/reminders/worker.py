@@ -166,7 +166,8 @@ class ReminderWorker:
         log.warning("reminder %s: no answer from the Bot API after %d tries", prepared.nudge_id, SEND_RETRIES + 1)
 
     def _sent(self, session, prepared: Prepared, message_id: int, done: Round) -> None:
-        outbox.mark(session, nudge_id=prepared.nudge_id, worker=self.name, state="sent", message_id=message_id)
+        outbox.mark(session, nudge_id=prepared.nudge_id, worker=self.name, state="sent", message_id=message_id,
+                    at=self.clock())
         done.sent += 1
         if outbox.unanswered_in_a_row(session, person_id=prepared.person_id) >= self.settings.hand_over_after:
             if followups.open_item(session, person_id=prepared.person_id, reason="not_reached"):

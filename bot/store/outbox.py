@@ -72,13 +72,13 @@ def claim(session: Session, *, worker: str, now: datetime, lease: timedelta, lim
 
 
 def mark(session: Session, *, nudge_id: int, worker: str, state: str, reason: str | None = None,
-         message_id: int | None = None, due_at: datetime | None = None) -> bool:
+         message_id: int | None = None, due_at: datetime | None = None, at: datetime | None = None) -> bool:
     """Move a row this worker holds on; False when it no longer holds it (the lease ran out and another took it)."""
     values: dict = {"state": state}
     if reason is not None:
         values["reason"] = reason[:200]
     if state == "sent":
-        values.update(sent_at=utcnow(), message_id=message_id, lease_until=None)
+        values.update(sent_at=at or utcnow(), message_id=message_id, lease_until=None)
     if state == "planned":  # back to the queue, e.g. outside the sending window: later, with no owner
         values.update(claimed_by=None, lease_until=None, due_at=due_at)
     changed = session.execute(update(Nudge).where(

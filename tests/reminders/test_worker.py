@@ -231,3 +231,33 @@ def test_a_coordinator_sees_who_to_follow_up_and_what_is_pending_but_not_answers
     employee.says("/followups")
     employee.sees("Uppföljningslistan är för samordnarna på en arbetsplats.")
 
+
+
+def test_the_weekly_cap_and_a_holiday_make_reminders_wait(kompis):
+    from bot.store import outbox
+    from bot.store.models import CourseEvent, SignUp
+
+    anna = kompis.onboarded_user("sv")
+    with kompis.store.session() as session:
+        person = people.person_by_user(session, telegram_user_id=anna.id)
+        for n in range(4):  # four courses whose applications close soon: four reminders due the same Monday
+            event = CourseEvent(identifier=f"e.{n}", source="test", title=f"Kurs {n}", study_mode="distance",
+                                starts_on=MONDAY.date().replace(month=3), apply_until=MONDAY.date().replace(day=13))
+            session.add(event)
+            session.flush()
+            signed = SignUp(person_id=person.id, event_id=event.id, state="interested")
+            session.add(signed)
+            session.flush()
+            outbox.plan(session, person_id=person.id, rule="apply_closing", subject=f"signup:{signed.id}", step=1,
+                        due_at=MONDAY, payload={"sign_up": signed.id})
+    done = run_round(kompis, MONDAY)
+    assert (done.sent, done.postponed) == (3, 1)  # at most three a week
+    [waiting] = [n for n in nudges(kompis) if n.state == "planned"]
+    assert waiting.due_at.astimezone(TZ) == datetime(2027, 1, 18, 7, 0, tzinfo=TZ)  # next Monday morning
+    with kompis.store.session() as session:
+        outbox.plan(session, person_id=person.id, rule="apply_closing", subject="christmas", step=1,
+                    due_at=datetime(2027, 12, 24, 10, 0, tzinfo=TZ), payload={"sign_up": signed.id})
+    done = run_round(kompis, datetime(2027, 12, 24, 10, 0, tzinfo=TZ))  # julafton, then two holidays, a weekend
+    christmas = [n for n in nudges(kompis) if n.subject == "christmas"][0]
+    assert christmas.state == "planned"
+    assert christmas.due_at.astimezone(TZ) == datetime(2027, 12, 27, 7, 0, tzinfo=TZ)

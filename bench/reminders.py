@@ -40,7 +40,6 @@ if str(ROOT) not in sys.path:
 
 import argparse
 import datetime
-import json
 import os
 import random
 import statistics
@@ -67,6 +66,7 @@ from bot.store import migrate
 from bot.store.db import Store
 from bot.store.models import Assessment, CourseEvent, Nudge, Person, SignUp, utcnow
 from tests.auxil.postgres import PostgresServer, find_binaries
+from tests.auxil.reminders import due_reminders as shared_due_reminders
 
 DATA_SEED = 11
 ASSESSMENT_SHARE, SIGNUP_SHARE = 0.30, 0.10
@@ -283,30 +283,10 @@ def run_planning(name: str, url: str, n: int) -> list[str]:
 # --- sending --------------------------------------------------------------------------------------------------
 
 def due_reminders(store: Store, client: SyncLocalApiClient, count: int) -> float:
-    """`count` people who started the bot, each with an unfinished assessment and one reminder due now (as in
-    tests/reminders/test_worker_processes.py); returns the seconds the /start messages took."""
+    """`count` people with a reminder due now (tests/auxil/reminders.py); returns the seconds the setup took."""
     started = time.perf_counter()
-    for n in range(count):  # a person must have written to the bot before it may write to them
-        client.send_text({"id": FIRST_USER + n, "first_name": f"P{n}", "is_bot": False}, "/start")
-    starts = time.perf_counter() - started
-    now = utcnow()
-    paused = now - timedelta(days=3)
-    stamp = paused.strftime("%Y%m%d%H%M")
-    with store.session() as session:
-        session.execute(insert(Person), [
-            {"telegram_user_id": FIRST_USER + n, "chat_id": FIRST_USER + n, "language": "sv", "consent_at": now,
-             "created_at": now} for n in range(count)])
-        ids = list(session.exec(select(Person.id).order_by(Person.id)))
-        session.execute(insert(Assessment), [
-            {"person_id": pid, "framework_version": 1, "areas": '["energy"]', "position": 1, "started_at": paused,
-             "updated_at": paused} for pid in ids])
-        assessments = dict(session.exec(select(Assessment.person_id, Assessment.id)).all())
-        session.execute(insert(Nudge), [
-            {"person_id": pid, "rule": "assessment_unfinished", "subject": f"assessment:{assessments[pid]}:{stamp}",
-             "step": 1, "variant": "a", "key": f"assessment_unfinished:{assessments[pid]}:{stamp}:1",
-             "payload": json.dumps({"assessment": assessments[pid]}), "due_at": now - timedelta(hours=1),
-             "state": "planned", "attempts": 0, "created_at": now} for pid in ids])
-    return starts
+    shared_due_reminders(store, client, count, first_user=FIRST_USER)
+    return time.perf_counter() - started
 
 
 class Watch(threading.Thread):
@@ -408,7 +388,7 @@ def sending_lines(run: SendRun) -> list[str]:
     rate = run.n / run.wall
     out = [
         f"-- {run.label}: {run.workers} worker(s) at per_second {run.per_second:g}, lease {LEASE_SECONDS} s",
-        f"setup: {run.n} x /start through the client side in {run.starts_seconds:.1f} s",
+        f"setup: {run.n} people (/start through the client side, rows in the store) in {run.starts_seconds:.1f} s",
         (f"wall (start of the processes to both exited): {run.wall:.1f} s -> {rate:.1f} msg/s, "
          f"{rate / TELEGRAM_PER_SECOND:.2f} of Telegram's {TELEGRAM_PER_SECOND:g}/s"),
     ]

@@ -4,52 +4,26 @@ the rest to another, and nobody gets a reminder twice."""
 
 from __future__ import annotations
 
-import json
 import os
 import signal
 import subprocess
 import sys
 import time
-from datetime import timedelta
 from pathlib import Path
 
 import pytest
 import yaml
-from sqlalchemy import insert
 from sqlmodel import select
 
 from bot.localapi import Limits, SyncLocalApiClient, ThreadedLocalBotApi
 from bot.store import migrate
 from bot.store.db import Store
-from bot.store.models import Assessment, Nudge, Person, utcnow
+from bot.store.models import Nudge, Person
+from tests.auxil.reminders import due_reminders
 
 ROOT = Path(__file__).resolve().parents[2]
 TOKEN = "4343:worker-test-token"
 pytestmark = pytest.mark.postgres
-
-
-def due_reminders(store: Store, client: SyncLocalApiClient, count: int) -> None:
-    """`count` people who started the bot, each with an unfinished assessment and one reminder due now."""
-    first_user = 700_000
-    for n in range(count):  # a person must have written to the bot before it may write to them
-        client.send_text({"id": first_user + n, "first_name": f"P{n}", "is_bot": False}, "/start")
-    now = utcnow()
-    paused = now - timedelta(days=3)
-    stamp = paused.strftime("%Y%m%d%H%M")
-    with store.session() as session:
-        session.execute(insert(Person), [
-            {"telegram_user_id": first_user + n, "chat_id": first_user + n, "language": "sv", "consent_at": now,
-             "created_at": now} for n in range(count)])
-        ids = list(session.exec(select(Person.id).order_by(Person.id)))
-        session.execute(insert(Assessment), [
-            {"person_id": pid, "framework_version": 1, "areas": '["energy"]', "position": 1, "started_at": paused,
-             "updated_at": paused} for pid in ids])
-        assessments = dict(session.exec(select(Assessment.person_id, Assessment.id)).all())
-        session.execute(insert(Nudge), [
-            {"person_id": pid, "rule": "assessment_unfinished", "subject": f"assessment:{assessments[pid]}:{stamp}",
-             "step": 1, "variant": "a", "key": f"assessment_unfinished:{assessments[pid]}:{stamp}:1",
-             "payload": json.dumps({"assessment": assessments[pid]}), "due_at": now - timedelta(hours=1),
-             "state": "planned", "attempts": 0, "created_at": now} for pid in ids])
 
 
 @pytest.fixture

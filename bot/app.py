@@ -39,6 +39,7 @@ COMMANDS = (
     ("results", N_("My result")),
     ("courses", N_("Find courses")),
     ("mycourses", N_("My courses")),
+    ("team", N_("My team (for managers)")),
     ("language", N_("Change language")),
     ("privacy", N_("Your data and privacy")),
     ("reminders", N_("When reminders come")),

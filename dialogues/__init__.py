@@ -13,13 +13,13 @@ def build_router() -> Router:
     # e.g. by the NLU evaluation in the Rasa environment.
     from dialogues import (analysis, assessment, chatter, coming, courses, fallback, followups, help, human, language,
                            menu,
-                           nudges, onboarding, privacy, reminders, results, signup)
+                           nudges, onboarding, privacy, reminders, results, signup, team)
     from dialogues.router import Router
 
     return Router(
         [onboarding.dialogue, menu.dialogue, language.dialogue, privacy.dialogue, help.dialogue,
          reminders.dialogue, nudges.dialogue, human.dialogue, chatter.dialogue, assessment.dialogue, results.dialogue,
-         analysis.dialogue, followups.dialogue, courses.dialogue, signup.dialogue, coming.dialogue],
+         analysis.dialogue, team.dialogue, followups.dialogue, courses.dialogue, signup.dialogue, coming.dialogue],
         resume_onboarding=onboarding.resume,
         not_understood=fallback.not_understood,
         unknown_button=fallback.unknown_button,

@@ -10,7 +10,7 @@ from dialogues.menu import menu_buttons
 from dialogues.router import Dialogue
 from dialogues.turn import Turn
 
-NOT_READY = ("team_summary",
+NOT_READY = (
              "broadcast_offer", "project_stats")
 
 

@@ -42,6 +42,8 @@ def assessment_buttons(turn: Turn) -> list[Button]:
         buttons.append(Button.to(_("My courses"), "signup", "mine"))
     leads = {Role.manager.value, Role.coordinator.value}
     roles = {m.role for m, _org, _team in organisations.memberships_of(turn.session, person_id=person_id)}
+    if Role.manager.value in roles:
+        buttons.append(Button.to(_("My team"), "team", "start"))
     if roles & leads:
         buttons.append(Button.to(_("Company analysis"), "analysis", "start"))
     if Role.coordinator.value in roles:

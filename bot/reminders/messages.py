@@ -120,6 +120,14 @@ def _inactive_matches(session, nudge, person, t, payload) -> ReminderText | None
     return ReminderText(text, _own_buttons(t, nudge, [Button.to(t.gettext("Show courses"), "courses", "rec")]))
 
 
+def _team_invite(session, nudge, person, t, payload) -> ReminderText | None:
+    if assessments.completed(session, person_id=person.id):
+        return None
+    text = t.gettext("Your team is looking at what it knows for the green transition. The self-assessment takes a "
+                     "few minutes, and only you see your answers.")
+    return ReminderText(text, _own_buttons(t, nudge, [Button.to(t.gettext("Check my skills"), "assess", "start")]))
+
+
 COMPOSERS = {
     "assessment_unfinished": _assessment,
     "apply_closing": _apply_closing,
@@ -127,4 +135,5 @@ COMPOSERS = {
     "approval_waiting": _approval_waiting,
     "course_followup": _course_followup,
     "inactive_matches": _inactive_matches,
+    "team_invite": _team_invite,
 }

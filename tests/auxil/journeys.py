@@ -20,8 +20,8 @@ def assess_areas(kompis, user, levels: dict[str, list[int]], *, role: str = "Ope
         user.presses(label)
         user.has_button(f"✓ {label}")
     user.presses("Börja med ")
-    for key, answers in levels.items():
-        for statement, level in zip(current.area(key).statements, answers):
+    for key in [k for k in current.area_keys if k in levels]:  # the questions come in the framework's order
+        for statement, level in zip(current.area(key).statements, levels[key]):
             user.shows(kompis.text("sv", statement.text))
             user.presses(kompis.text("sv", "{number} {name}", number=level,
                                      name=kompis.text("sv", current.level(level).name)))

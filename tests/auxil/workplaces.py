@@ -7,13 +7,14 @@ from bot.store import invites, organisations
 from bot.store.models import Role
 
 
-def invite(store, name: str = "Bruket AB", role: Role = Role.employee) -> str:
+def invite(store, name: str = "Bruket AB", role: Role = Role.employee, team: str | None = None) -> str:
     with store.session() as session:
         try:
             org = organisations.find_organisation(session, name_or_id=name)
         except organisations.NotFound:
             org = organisations.create_organisation(session, name=name)
-        return invites.create_invite(session, organisation=org, team=None, role=role, valid_days=30,
+        team_row = organisations.team_in(session, organisation=org, name=team, create=True) if team else None
+        return invites.create_invite(session, organisation=org, team=team_row, role=role, valid_days=30,
                                      max_uses=50).code
 
 

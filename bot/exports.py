@@ -1,0 +1,39 @@
+"""Tables as files for people who report onwards: XLSX (openpyxl) and CSV, aggregates only."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+from openpyxl import Workbook
+from openpyxl.styles import Font
+
+Row = list[object]
+
+
+def xlsx(sheets: dict[str, list[Row]]) -> bytes:
+    """One sheet per name; the first row of each is its header (bold)."""
+    book = Workbook()
+    book.remove(book.active)
+    for name, rows in sheets.items():
+        sheet = book.create_sheet(title=name[:31])
+        for row in rows:
+            sheet.append(["" if value is None else value for value in row])
+        for cell in sheet[1] if rows else ():
+            cell.font = Font(bold=True)
+        for column in sheet.columns:
+            width = max((len(str(c.value)) for c in column if c.value is not None), default=8)
+            sheet.column_dimensions[column[0].column_letter].width = min(60, width + 2)
+    book.properties.creator = "Kompis"
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def csv_bytes(rows: list[Row]) -> bytes:
+    """UTF-8 with a byte order mark, so that spreadsheet programs read å, ä and ö right."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    for row in rows:
+        writer.writerow(["" if value is None else value for value in row])
+    return ("\ufeff" + out.getvalue()).encode("utf-8")

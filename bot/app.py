@@ -40,6 +40,7 @@ COMMANDS = (
     ("courses", N_("Find courses")),
     ("mycourses", N_("My courses")),
     ("team", N_("My team (for managers)")),
+    ("broadcast", N_("Send a course offer (for coordinators)")),
     ("language", N_("Change language")),
     ("privacy", N_("Your data and privacy")),
     ("reminders", N_("When reminders come")),

@@ -92,23 +92,37 @@ def shown(count: int, min_group: int) -> int | None:
     return count if count == 0 or count >= min_group else None
 
 
+def levels(session: Session, ids: list[int], *, as_of: datetime | None = None) -> dict[tuple[int, str], float]:
+    """(person, area) → the level of the person's latest completed assessment of that area (as of a moment)."""
+    latest: dict[tuple[int, str], float] = {}
+    for start in range(0, len(ids), 5000):
+        query = (select(Assessment.person_id, AreaResult.area, AreaResult.level)
+                 .join(Assessment, Assessment.id == AreaResult.assessment_id)
+                 .where(col(Assessment.person_id).in_(ids[start:start + 5000]),
+                        col(Assessment.completed_at).is_not(None), col(AreaResult.level).is_not(None))
+                 .order_by(col(Assessment.completed_at).desc()))
+        if as_of is not None:
+            query = query.where(Assessment.completed_at <= as_of)
+        for person_id, area, level in session.exec(query):
+            latest.setdefault((person_id, area), level)
+    return latest
+
+
+def gap_areas(session: Session, people: list[Person]) -> dict[int, set[str]]:
+    """Each person's assessed areas below their target, for many people in a few queries."""
+    latest, targets = levels(session, [p.id for p in people]), _targets(session, people)
+    found: dict[int, set[str]] = {p.id: set() for p in people}
+    for (person_id, area), level in latest.items():
+        if level < targets[person_id].get(area, 1):
+            found[person_id].add(area)
+    return found
+
+
 def summary(session: Session, *, scopes: list[Scope], min_group: int, now: datetime) -> TeamSummary:
     people = members(session, scopes=scopes)
     ids = [p.id for p in people]
-    month_ago = now - timedelta(days=30)
-    latest: dict[tuple[int, str], float] = {}
-    before: dict[tuple[int, str], float] = {}
-    if ids:
-        rows = session.exec(
-            select(Assessment.person_id, AreaResult.area, AreaResult.level, Assessment.completed_at)
-            .join(Assessment, Assessment.id == AreaResult.assessment_id)
-            .where(col(Assessment.person_id).in_(ids), col(Assessment.completed_at).is_not(None),
-                   col(AreaResult.level).is_not(None))
-            .order_by(col(Assessment.completed_at).desc()))
-        for person_id, area, level, completed_at in rows:
-            latest.setdefault((person_id, area), level)
-            if completed_at <= month_ago:
-                before.setdefault((person_id, area), level)
+    latest = levels(session, ids)
+    before = levels(session, ids, as_of=now - timedelta(days=30))
     targets = _targets(session, people)
     figures = []
     for area in framework.current().area_keys:

@@ -65,6 +65,7 @@ class TurnRunner:
                 state=chats.load_state(session, chat_id=incoming.chat_id),
                 input=incoming.input,
                 user_name=incoming.user_name,
+                input_message_id=incoming.message_id,
             )
             if turn.person is not None and turn.person.unreachable_since is not None:
                 people.mark_reachable(session, telegram_user_id=incoming.user_id)  # they wrote: they can be reached

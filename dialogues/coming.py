@@ -10,8 +10,7 @@ from dialogues.menu import menu_buttons
 from dialogues.router import Dialogue
 from dialogues.turn import Turn
 
-NOT_READY = (
-             "broadcast_offer", "project_stats")
+NOT_READY = ("project_stats",)
 
 
 def not_ready(intent: str):

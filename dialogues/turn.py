@@ -114,6 +114,7 @@ class Turn:
     replies: list[Reply] = field(default_factory=list)
     toast: str | None = None  # a short notice on the pressed button
     user_name: str = ""  # as Telegram shows the person; used in a message to a manager, never stored
+    input_message_id: int | None = None  # the message whose button was pressed (edited in place by replies)
 
     @property
     def lang(self) -> str:

@@ -122,6 +122,10 @@ class _Calls:
             _Request("POST", "update", json={"update": update}, read=_field("update_id"))
         )
 
+    def known_users(self, users: list[dict[str, Any]]) -> Any:
+        """Private chats that exist already (users who started the bot earlier), without updates."""
+        return self._execute(_Request("POST", "known_users", json={"users": users}))
+
     def block(self, user_id: int, blocked: bool = True) -> Any:
         return self._execute(
             _Request("POST", "block", json={"user_id": user_id, "blocked": blocked})

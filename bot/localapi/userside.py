@@ -257,6 +257,19 @@ async def block(server: LocalBotApi, bot: BotState, request: web.Request) -> dic
     return {"update_id": update_id, "blocked": chat.blocked}
 
 
+@route("POST", "known_users")
+async def known_users(server: LocalBotApi, bot: BotState, request: web.Request) -> dict[str, Any]:
+    """Users who started the bot before this server's memory began (as on Telegram, where a chat outlives any
+    process): their private chats exist, so the bot may write to them, without an update being queued."""
+    body = await json_body(request)
+    users = body.get("users")
+    if not isinstance(users, list):
+        raise LocalError("users must be a list of user objects")
+    for raw in users:
+        bot.private_chat(user_object(raw))
+    return {"known": len(users)}
+
+
 @route("POST", "upload")
 async def upload(server: LocalBotApi, bot: BotState, request: web.Request) -> dict[str, Any]:
     """Store a file a user sends, so raw updates can reference its file_id."""

@@ -128,6 +128,42 @@ def _team_invite(session, nudge, person, t, payload) -> ReminderText | None:
     return ReminderText(text, _own_buttons(t, nudge, [Button.to(t.gettext("Check my skills"), "assess", "start")]))
 
 
+def _broadcast(session, nudge, person, t, payload) -> ReminderText | None:
+    from bot.store.models import Broadcast
+
+    broadcast = session.get(Broadcast, payload.get("broadcast"))
+    if broadcast is None or broadcast.state == "cancelled":
+        return None
+    parts, buttons = [], []
+    if broadcast.own_text:
+        parts.append(broadcast.own_text)  # as the coordinator wrote it; sent as plain text, so no markup applies
+    event = courses.event(session, broadcast.event_id) if broadcast.event_id else None
+    if event is not None:
+        if event.cancelled or event.removed_at is not None:
+            return None
+        parts.append(course_card(session, event, t))
+        buttons = [Button.to(t.gettext("I'm interested"), "signup", "want", str(event.id)),
+                   Button.to(t.gettext("About the course"), "courses", "card", str(event.id))]
+    rows = [[b] for b in buttons] + [[Button.to(t.gettext("Not interested"), "nudge", "no", str(nudge.id))],
+                                     [Button.to(t.gettext("Stop all reminders"), "reminders", "stop")]]
+    return ReminderText("\n\n".join(parts), rows)
+
+
+def course_card(session, event, t: Translator) -> str:
+    """A course offer in the reader's language for the labels; the course's own texts as published (Swedish)."""
+    provider = courses.provider_of(session, event)
+    where = t.gettext("at a distance") if event.study_mode == "distance" else (event.town or t.gettext("on site"))
+    lines = [t.gettext("Course offer: {title}", title=event.title), t.gettext("Where: {place}", place=where)]
+    if event.starts_on:
+        lines.append(t.gettext("starts {date}", date=t.day(event.starts_on)))
+    if provider:
+        lines.append(t.gettext("Provider: {provider}", provider=provider.name))
+    if event.apply_until:
+        lines.append(t.gettext("Open for application until {date}.", date=t.day(event.apply_until)))
+    lines.append(t.gettext("Course texts are in Swedish."))
+    return "\n".join(lines)
+
+
 COMPOSERS = {
     "assessment_unfinished": _assessment,
     "apply_closing": _apply_closing,
@@ -136,4 +172,5 @@ COMPOSERS = {
     "course_followup": _course_followup,
     "inactive_matches": _inactive_matches,
     "team_invite": _team_invite,
+    "broadcast": _broadcast,
 }

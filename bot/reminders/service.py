@@ -12,6 +12,7 @@ from telegram import Bot
 
 from bot.config import Config
 from bot.i18n import I18n
+from bot.reminders import progress
 from bot.reminders.planner import plan_due
 from bot.reminders.worker import ReminderWorker
 from bot.store.db import Store
@@ -20,7 +21,7 @@ from bot.store.models import utcnow
 log = logging.getLogger(__name__)
 PLAN_EVERY = 300.0  # seconds between planning runs
 POLL_EVERY = 15.0  # seconds between rounds when nothing was due
-BATCH = 200
+BATCH = 100  # also how often (in sent reminders) a broadcast's progress can be shown
 
 
 async def serve(*, store: Store, config: Config, i18n: I18n, bot: Bot, name: str | None = None) -> None:
@@ -34,6 +35,7 @@ async def serve(*, store: Store, config: Config, i18n: I18n, bot: Bot, name: str
                 if planned.total:
                     log.info("planned %d reminders %s", planned.total, planned.by_rule)
             done = await worker.run_round(BATCH)
+            await progress.report(store, i18n, bot)
             if done.claimed:
                 log.info("reminders: %d sent, %d postponed, %d skipped, %d cancelled, %d failed", done.sent,
                          done.postponed, done.skipped, done.cancelled, done.failed)
@@ -54,6 +56,7 @@ async def drain(*, store: Store, config: Config, i18n: I18n, bot: Bot, name: str
     sent = 0
     while True:
         done = await worker.run_round(BATCH)
+        await progress.report(store, i18n, bot)
         sent += done.sent
         if not done.claimed:
             return sent

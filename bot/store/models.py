@@ -370,3 +370,23 @@ class FollowUp(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow, sa_column=_when(nullable=False))
     resolved_at: datetime | None = Field(default=None, sa_column=_when())
     resolved_by_person_id: int | None = Field(default=None, foreign_key="person.id", ondelete="SET NULL")
+
+
+class Broadcast(SQLModel, table=True):
+    """A course offer a coordinator sends to an audience: one outbox row per recipient, so that it survives a
+    restart, keeps every person's weekly cap and opt-out, and reaches nobody twice."""
+
+    __tablename__ = "broadcast"
+
+    id: int | None = Field(default=None, primary_key=True)
+    coordinator_person_id: int | None = Field(default=None, foreign_key="person.id", ondelete="SET NULL")
+    chat_id: int = Field(sa_column=Column(BigInteger, nullable=False))  # where the coordinator sees the progress
+    progress_message_id: int | None = Field(default=None, sa_column=Column(BigInteger))
+    event_id: int | None = Field(default=None, foreign_key="course_event.id", ondelete="SET NULL")
+    own_text: str | None = Field(default=None, sa_column=Column(Text))  # the coordinator's words, sent as written
+    audience: str = Field(default="{}", sa_column=Column(Text, nullable=False))  # JSON: the filters chosen
+    state: str = Field(default="sending", max_length=12)  # sending, paused, cancelled, done
+    total: int = 0
+    created_at: datetime = Field(default_factory=utcnow, sa_column=_when(nullable=False))
+    finished_at: datetime | None = Field(default=None, sa_column=_when())
+    reported_at: datetime | None = Field(default=None, sa_column=_when())  # when progress was last shown

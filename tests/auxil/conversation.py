@@ -14,6 +14,7 @@ from concurrent.futures import Future
 
 from bot.config import Config
 from bot.i18n import I18n, language_name
+from bot.app import build_application, running
 from bot.local import LOCAL_TOKEN, local_bot
 from bot.localapi import Limits, SyncLocalApiClient
 from bot.store.db import Store
@@ -26,8 +27,9 @@ _user_ids = itertools.count(5001)
 class RunningBot:
     """The real bot and local Bot API in a background thread with its own event loop."""
 
-    def __init__(self, config: Config, store: Store, *, limits: Limits | None = None):
-        self.config, self.store = config, store
+    def __init__(self, config: Config, store: Store, *, limits: Limits | None = None, api=None):
+        """`api`: a ThreadedLocalBotApi that outlives this bot (to restart the bot against the same Telegram)."""
+        self.config, self.store, self.api = config, store, api
         self.i18n = I18n(config.languages, config.default_language)
         self.limits = limits or Limits.unlimited()
         self._loop = asyncio.new_event_loop()
@@ -43,6 +45,14 @@ class RunningBot:
         async def main() -> None:
             self._stop = asyncio.Event()
             try:
+                if self.api is not None:  # the Bot API is someone else's: only the bot runs here
+                    application = build_application(self.config, self.store, token=LOCAL_TOKEN,
+                                                     base_url=self.api.base_url)
+                    async with running(application, timeout=1):
+                        self.server, self.application = self.api.api, application
+                        ready.set_result(True)
+                        await self._stop.wait()
+                    return
                 async with local_bot(self.config, self.store, limits=self.limits, port=0, poll_timeout=1) as (
                         server, application):
                     self.server, self.application = server, application

@@ -41,6 +41,7 @@ COMMANDS = (
     ("mycourses", N_("My courses")),
     ("team", N_("My team (for managers)")),
     ("broadcast", N_("Send a course offer (for coordinators)")),
+    ("organisations", N_("Organisations and invites (for coordinators)")),
     ("language", N_("Change language")),
     ("privacy", N_("Your data and privacy")),
     ("reminders", N_("When reminders come")),
@@ -130,6 +131,7 @@ async def _set_commands(application: Application) -> None:
 async def _on_start(application: Application) -> None:
     await _set_commands(application)
     kompis: Kompis = application.bot_data["kompis"]
+    kompis.runner.bot_username = application.bot.username  # for invite links made in the chat
     application.bot_data["housekeeping"] = asyncio.create_task(_housekeeping(kompis))
     if kompis.config.reminders.enabled:
         from bot.reminders import service

@@ -45,6 +45,7 @@ class TurnRunner:
 
     def __init__(self, *, store: Store, config: Config, i18n: I18n, router: Router):
         self.store, self.config, self.i18n, self.router = store, config, i18n, router
+        self.bot_username = "kompis_bot"  # the real one is set when the application starts
 
     def run(self, incoming: Incoming) -> Outcome | None:
         """The turn's replies, or None when this update was already handled (here or by another process)."""
@@ -66,6 +67,7 @@ class TurnRunner:
                 input=incoming.input,
                 user_name=incoming.user_name,
                 input_message_id=incoming.message_id,
+                bot_username=self.bot_username,
             )
             if turn.person is not None and turn.person.unreachable_since is not None:
                 people.mark_reachable(session, telegram_user_id=incoming.user_id)  # they wrote: they can be reached

@@ -47,6 +47,7 @@ def assessment_buttons(turn: Turn) -> list[Button]:
     if roles & leads:
         buttons.append(Button.to(_("Company analysis"), "analysis", "start"))
     if Role.coordinator.value in roles:
+        buttons.append(Button.to(_("Organisations and invites"), "admin", "list"))
         buttons.append(Button.to(_("Send a course offer"), "broadcast", "start"))
         buttons.append(Button.to(_("Follow-up list"), "followup", "list"))
     return buttons

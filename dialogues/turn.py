@@ -115,6 +115,7 @@ class Turn:
     toast: str | None = None  # a short notice on the pressed button
     user_name: str = ""  # as Telegram shows the person; used in a message to a manager, never stored
     input_message_id: int | None = None  # the message whose button was pressed (edited in place by replies)
+    bot_username: str = "kompis_bot"  # for deep links (t.me/<bot>?start=<code>)
 
     @property
     def lang(self) -> str:

@@ -49,6 +49,7 @@ class Organisation(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     name: str = Field(max_length=200, unique=True)
     signup_approval: bool = False  # a manager approves course sign-ups before the person applies
+    poster_languages: str = Field(default="[]", sa_column=Column(Text, nullable=False, server_default="[]"))
     created_at: datetime = Field(default_factory=utcnow, sa_column=_when(nullable=False))
 
 

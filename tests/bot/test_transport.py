@@ -135,10 +135,8 @@ def test_command_menu_is_set_per_language(kompis):
     sv = next(v for k, v in by_lang.items() if k.endswith("sv"))
     en = next(v for k, v in by_lang.items() if k.endswith("en"))
     assert sv["language"] == "Byt språk" and en["language"] == "Change language"
-    assert set(sv) == set(en) == {"start", "menu", "assess", "results", "courses", "mycourses", "team", "reminders",
-                                  "language",
-                                  "privacy",
-                                  "stop", "resume", "help"}
+    assert set(sv) == set(en) == {"start", "menu", "assess", "results", "courses", "mycourses", "team", "broadcast",
+                                  "organisations", "reminders", "language", "privacy", "stop", "resume", "help"}
     assert sv["assess"] == "Kolla vad jag kan"
 
 

@@ -41,6 +41,11 @@ def on_start(turn: Turn) -> None:
                  rows(Button.to(_("Main menu"), "menu", "show")))
         return
     turn.state.go(NAME, "source")
+    ask_source(turn)
+
+
+def ask_source(turn: Turn) -> None:
+    _ = turn._
     turn.say(_("What do you want to send?"), rows(Button.to(_("A course from the catalog"), NAME, "from_catalog"),
                                                    Button.to(_("An offer in my own words"), NAME, "own"),
                                                    Button.to(_("Cancel"), "menu", "show")))
@@ -83,6 +88,9 @@ def on_text(turn: Turn) -> None:
                        max=MAX_TEXT))
             return
         _audience_start(turn, event_id=None, text=turn.input.text)
+    elif turn.state.step == "source":  # nothing chosen yet: there is no audience to show
+        turn.say(_("Please choose with the buttons."))
+        ask_source(turn)
     else:
         turn.say(_("Please choose with the buttons."))
         show_audience(turn)

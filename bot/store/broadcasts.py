@@ -81,11 +81,13 @@ def _rows(broadcast_id: int):
 
 
 def pause(session: Session, *, broadcast: Broadcast) -> None:
-    """Rows not yet claimed wait ("held"); rows a worker holds right now still go out."""
+    """Rows not yet on their way wait ("held"), also those a worker has claimed but not started to send: it
+    finds them gone. Only a row already `sending` still goes out."""
     broadcast.state = "paused"
     session.add(broadcast)
-    session.execute(update(Nudge).where(Nudge.rule == RULE, _rows(broadcast.id), Nudge.state == "planned")
-                    .values(state="held"))
+    session.execute(update(Nudge).where(Nudge.rule == RULE, _rows(broadcast.id),
+                                        col(Nudge.state).in_(("planned", "claimed")))
+                    .values(state="held", claimed_by=None, lease_until=None))
 
 
 def resume(session: Session, *, broadcast: Broadcast) -> None:

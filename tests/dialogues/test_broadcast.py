@@ -162,3 +162,13 @@ def test_pause_resume_cancel_and_nobody_else_may_touch_it(sqlite_store, tmp_path
         assert states <= {"sent", "cancelled", "sending"} and "cancelled" in states
     finally:
         bot.stop()
+
+
+def test_free_text_before_anything_is_chosen_asks_again(kompis):
+    cora = kompis.onboarded_user("sv", invite=invite(kompis.store, "Bruket AB", Role.coordinator))
+    cora.says("/broadcast")
+    cora.sees("Vad vill du skicka?")
+    cora.says("till alla i Skåne")
+    cora.sees("Välj med knapparna.")
+    cora.sees("Vad vill du skicka?")  # not the audience: there is nothing to send yet
+    assert "Förhandsvisa och skicka" not in cora.buttons()

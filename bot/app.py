@@ -42,6 +42,7 @@ COMMANDS = (
     ("team", N_("My team (for managers)")),
     ("broadcast", N_("Send a course offer (for coordinators)")),
     ("organisations", N_("Organisations and invites (for coordinators)")),
+    ("stats", N_("Project figures (for coordinators)")),
     ("language", N_("Change language")),
     ("privacy", N_("Your data and privacy")),
     ("reminders", N_("When reminders come")),

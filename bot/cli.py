@@ -295,6 +295,59 @@ def _run_import(label: str, total: int, work) -> None:
     _report(summary)
 
 
+@app.command("stats")
+def stats(
+    period: str = typer.Option("project", help="project, year, month or last_month"),
+    org: list[str] = typer.Option([], "--org", help="Organisation name or id; repeatable. Default: all"),
+    csv_path: Path = typer.Option(None, "--csv", dir_okay=False, help="Also write the figures as CSV here"),
+    xlsx_path: Path = typer.Option(None, "--xlsx", dir_okay=False, help="Also write the figures as XLSX here"),
+    language: str = typer.Option(None, help="Language of labels in the files. Default: default_language"),
+) -> None:
+    """The project's figures for the funder, as coordinators see them with /stats: totals against the targets,
+    per organisation; people counted in groups of at least privacy.min_group_size."""
+    from bot import exports
+    from bot.i18n import I18n
+    from bot.stats import FIGURES, PERIODS, figures
+    from bot.stats import period as period_of
+    from sqlmodel import select
+
+    from bot.store.models import Organisation, utcnow
+    from dialogues.stats import table, workbook
+
+    config = _config()
+    if period not in PERIODS:
+        typer.echo(f"Unknown period {period!r}: use one of {', '.join(PERIODS)}.", err=True)
+        raise typer.Exit(2)
+    if language is not None and language not in config.languages:
+        typer.echo(f"Unknown language {language!r}: use one of {', '.join(config.languages)}.", err=True)
+        raise typer.Exit(2)
+    store = _store(config)
+    try:
+        with store.session() as session:
+            ids = [organisations.find_organisation(session, name_or_id=o).id for o in org] or \
+                list(session.exec(select(Organisation.id)))
+            found = figures(session, organisation_ids=ids, min_group=config.min_group_size,
+                            targets=config.project.targets,
+                            period=period_of(period, now=utcnow(), tz=config.tz, project_start=config.project.start))
+    except organisations.NotFound as exc:
+        typer.echo(f"Cannot count: {exc}.", err=True)
+        raise typer.Exit(1) from None
+    t = I18n(config.languages, config.default_language).translator(language or config.default_language)
+    typer.echo(f"{config.project.name}, {found.period.first_day} to {found.period.last_day}, "
+               f"{len(found.per_organisation)} organisations")
+    for figure in FIGURES:
+        value, target = found.totals[figure], found.targets.get(figure)
+        shown = value if value is not None else f"fewer than {found.min_group}"
+        typer.echo(f"  {figure:<14}{shown}" + (f" of {target} ({found.share(figure):.0%})"
+                                               if target and value is not None else ""))
+    if csv_path:
+        csv_path.write_bytes(exports.csv_bytes(table(t, found)))
+        typer.echo(f"wrote {csv_path}", err=True)
+    if xlsx_path:
+        xlsx_path.write_bytes(workbook(t, found, project=config.project.name))
+        typer.echo(f"wrote {xlsx_path}", err=True)
+
+
 @app.command("reminder-effect")
 def reminder_effect() -> None:
     """Do reminders work? Per rule and variant: chains done within 14 days, against the control group."""

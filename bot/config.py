@@ -8,6 +8,7 @@ from __future__ import annotations
 import os
 import re
 from dataclasses import dataclass, field
+from datetime import date, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -62,6 +63,18 @@ class WebhookConfig:
     secret: str | None = None
 
 
+TARGET_KEYS = ("organisations", "people", "assessed", "signed_up", "completed", "analyses")
+
+
+@dataclass(frozen=True)
+class ProjectConfig:
+    """The project the coordinators report to its funder: since when it counts, and its targets."""
+
+    name: str = "Kompis"
+    start: date = date(2026, 1, 1)
+    targets: dict[str, int] = field(default_factory=dict)  # a TARGET_KEYS key → the number the project promised
+
+
 @dataclass(frozen=True)
 class Config:
     languages: tuple[str, ...] = ("sv", "en")
@@ -79,6 +92,7 @@ class Config:
     min_group_size: int = 3
     susa_navet_url: str | None = None  # the live EMIL 3 API; None: courses come from files only
     reminders: RemindersConfig = field(default_factory=RemindersConfig)
+    project: ProjectConfig = field(default_factory=ProjectConfig)
     token: str | None = None
 
     @property
@@ -157,7 +171,7 @@ def _database_url(value, base_dir: Path) -> str:
 
 def _build(raw: dict, *, token: str | None, base_dir: Path) -> Config:
     known = {"languages", "default_language", "time_zone", "database_url", "nlu", "telegram", "webhook",
-             "local_api", "invites", "privacy", "courses", "reminders"}
+             "local_api", "invites", "privacy", "courses", "reminders", "project"}
     for key in raw:
         if key not in known:
             raise ConfigError(str(key), "is not a known setting (known: " + ", ".join(sorted(known)) + ")")
@@ -226,6 +240,7 @@ def _build(raw: dict, *, token: str | None, base_dir: Path) -> Config:
     except SettingsError as exc:
         raise ConfigError(exc.key, str(exc)) from None
     courses_raw = _section(raw, "courses")
+    project = _project(_section(raw, "project"))
     susa_navet_url = courses_raw.get("susa_navet_url")
     return Config(
         languages=languages,
@@ -243,5 +258,29 @@ def _build(raw: dict, *, token: str | None, base_dir: Path) -> Config:
         min_group_size=_number(privacy_raw, "min_group_size", "privacy.min_group_size", 3, int, 1),
         susa_navet_url=_url(susa_navet_url, "courses.susa_navet_url") if susa_navet_url else None,
         reminders=reminders,
+        project=project,
         token=token,
     )
+
+
+def _project(raw: dict) -> ProjectConfig:
+    name = raw.get("name", ProjectConfig.name)
+    if not isinstance(name, str) or not name.strip():
+        raise ConfigError("project.name", f"must be a name, not {name!r}")
+    start = raw.get("start", ProjectConfig.start)
+    if isinstance(start, str):
+        try:
+            start = date.fromisoformat(start)
+        except ValueError:
+            start = None
+    if not isinstance(start, date) or isinstance(start, datetime):
+        raise ConfigError("project.start", f"must be a date such as 2026-01-01, not {raw.get('start')!r}")
+    targets_raw = raw.get("targets") or {}
+    if not isinstance(targets_raw, dict):
+        raise ConfigError("project.targets", "must be a mapping such as {organisations: 100, people: 1500}")
+    targets = {}
+    for key in targets_raw:
+        if key not in TARGET_KEYS:
+            raise ConfigError(f"project.targets.{key}", "is not a known figure (known: " + ", ".join(TARGET_KEYS) + ")")
+        targets[key] = _number(targets_raw, key, f"project.targets.{key}", 0, int, 1)
+    return ProjectConfig(name=name.strip(), start=start, targets=targets)

@@ -11,15 +11,15 @@ if TYPE_CHECKING:
 def build_router() -> Router:
     # Imported here so that light modules (dialogues.keywords, dialogues.topics) can be used on their own,
     # e.g. by the NLU evaluation in the Rasa environment.
-    from dialogues import (admin, analysis, assessment, broadcast, chatter, coming, courses, fallback, followups, help, human, language,
-                           menu,
-                           nudges, onboarding, privacy, reminders, results, signup, team)
+    from dialogues import (admin, analysis, assessment, broadcast, chatter, courses, fallback, followups, help, human,
+                           language, menu, nudges, onboarding, privacy, reminders, results, signup, stats, team)
     from dialogues.router import Router
 
     return Router(
         [onboarding.dialogue, menu.dialogue, language.dialogue, privacy.dialogue, help.dialogue,
          reminders.dialogue, nudges.dialogue, human.dialogue, chatter.dialogue, assessment.dialogue, results.dialogue,
-         analysis.dialogue, admin.dialogue, team.dialogue, broadcast.dialogue, followups.dialogue, courses.dialogue, signup.dialogue, coming.dialogue],
+         analysis.dialogue, admin.dialogue, team.dialogue, broadcast.dialogue, followups.dialogue, stats.dialogue,
+         courses.dialogue, signup.dialogue],
         resume_onboarding=onboarding.resume,
         not_understood=fallback.not_understood,
         unknown_button=fallback.unknown_button,

@@ -17,7 +17,7 @@ NEEDS_ENTITIES = frozenset({"change_language"})
 # Intents that are not a request for something: never offered as a guess ("did you mean ...?").
 CHATTER = frozenset({"greet", "goodbye", "thanks", "affirm", "deny", "bot_challenge", "out_of_scope"})
 
-# How an intent is named on a button when the bot asks which one was meant, and in "not ready yet".
+# How an intent is named on a button when the bot asks which one was meant.
 LABELS = {
     "greet": N_("Say hello"),
     "goodbye": N_("Say goodbye"),

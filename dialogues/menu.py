@@ -50,6 +50,7 @@ def assessment_buttons(turn: Turn) -> list[Button]:
         buttons.append(Button.to(_("Organisations and invites"), "admin", "list"))
         buttons.append(Button.to(_("Send a course offer"), "broadcast", "start"))
         buttons.append(Button.to(_("Follow-up list"), "followup", "list"))
+        buttons.append(Button.to(_("Project figures"), "stats", "start"))
     return buttons
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from bot.store import audit, invites, organisations, people
 from bot.store.invites import InviteCheck, InviteProblem
-from bot.store.models import Role
+from bot.store.models import GENDERS, Role
 from dialogues.menu import show_menu
 from dialogues.router import Dialogue, rows
 from dialogues.turn import Button, Turn
@@ -20,7 +20,8 @@ def on_start(turn: Turn) -> None:
     code = turn.input.text.strip()
     if turn.person:
         if code:
-            join(turn, code)
+            if join(turn, code) and turn.person.gender is None:
+                ask_gender(turn)
         else:
             turn.say(turn._("Welcome back!"))
         show_menu(turn)
@@ -81,8 +82,8 @@ def on_consent(turn: Turn) -> None:
     audit.record(turn.session, action="consent.given", actor_person_id=turn.person.id)
     turn.state.clear()
     turn.say(turn._("Thank you! Welcome to Kompis."), edit=True)
-    if code:
-        join(turn, code)
+    if code and join(turn, code):
+        ask_gender(turn)
     show_menu(turn)
 
 
@@ -93,12 +94,12 @@ def refuse(turn: Turn) -> None:
     turn.say(farewell, edit=True)
 
 
-def join(turn: Turn, code: str) -> None:
+def join(turn: Turn, code: str) -> bool:
     """Redeem an invite for a person who has consented: membership in its organisation and team."""
     redeemed = invites.redeem_invite(turn.session, code=code)
     if not redeemed.ok:
         explain_problem(turn, redeemed)
-        return
+        return False
     invite = redeemed.invite
     organisations.add_membership(turn.session, person_id=turn.person.id, organisation_id=invite.organisation_id,
                                  team_id=invite.team_id, role=Role(invite.role))
@@ -109,6 +110,39 @@ def join(turn: Turn, code: str) -> None:
                         organisation=redeemed.organisation.name, team=redeemed.team.name))
     else:
         turn.say(turn._("You are now part of {organisation}.", organisation=redeemed.organisation.name))
+    return True
+
+
+def gender_buttons(turn: Turn, *, removable: bool) -> list[list[Button]]:
+    _ = turn._
+    labels = {"woman": _("Woman"), "man": _("Man"), "other": _("Other"), "unsaid": _("I prefer not to say")}
+    mark = (lambda key: ("✓ " if turn.person.gender == key else "") + labels[key])
+    buttons = [[Button.to(mark("woman"), NAME, "gender", "woman"), Button.to(mark("man"), NAME, "gender", "man"),
+                Button.to(mark("other"), NAME, "gender", "other")],
+               [Button.to(mark("unsaid"), NAME, "gender", "unsaid")]]
+    if removable and turn.person.gender is not None:
+        buttons.append([Button.to(_("Remove my answer"), NAME, "gender", "none")])
+    return buttons
+
+
+def ask_gender(turn: Turn, *, edit: bool = False) -> None:
+    """One optional question for the project's figures, which count people by gender in totals only."""
+    turn.say(turn._("One optional question. The project that runs Kompis reports how many women and men take "
+                    "part, as totals only. Nobody sees your answer, and you can change it under /privacy.\n"
+                    "Which gender are you?"),
+             gender_buttons(turn, removable=edit), edit=edit)
+
+
+def on_gender(turn: Turn) -> None:
+    answer = turn.input.callback.argument
+    if turn.person is None or answer not in (*GENDERS, "none"):
+        resume(turn, edit=True)
+        return
+    turn.person.gender = None if answer == "none" else answer
+    turn.session.add(turn.person)
+    audit.record(turn.session, action="person.gender_set", actor_person_id=turn.person.id)  # not the answer
+    turn.say(turn._("Thank you, noted.") if answer != "none" else turn._("Done, your answer is removed."),
+             rows(Button.to(turn._("Main menu"), "menu", "show")), edit=True)
 
 
 def explain_problem(turn: Turn, checked: InviteCheck) -> None:
@@ -144,6 +178,6 @@ def resume(turn: Turn, *, edit: bool = False) -> None:
 dialogue = Dialogue(
     name=NAME,
     commands={"start": on_start},
-    buttons={"lang": on_language, "consent": on_consent, "resume": lambda turn: resume(turn, edit=True)},
+    buttons={"lang": on_language, "consent": on_consent, "gender": on_gender, "resume": lambda turn: resume(turn, edit=True)},
     needs_consent=False,
 )

@@ -18,7 +18,7 @@ def what_we_store(turn: Turn) -> str:
         "We use this only to help you find courses and to remind you about them.\n"
         "Your answers are shown only to you. Your manager only sees totals for the whole team.\n"
         "You can see or delete your data at any time with /privacy."
-    )
+    ) + "\n" + turn._("If you choose to, Kompis also saves your gender, which is only ever counted in totals.")
 
 
 def show_privacy(turn: Turn, *, edit: bool = False) -> None:
@@ -32,6 +32,7 @@ def show_privacy(turn: Turn, *, edit: bool = False) -> None:
         rows(
             Button.to(_("Show my data"), "privacy", "export"),
             Button.to(_("Delete my data"), "privacy", "delete"),
+            Button.to(_("My gender (optional)"), "privacy", "gender"),
             Button.to(_("Main menu"), "menu", "show"),
         ),
         edit=edit,
@@ -47,6 +48,15 @@ def on_export(turn: Turn) -> None:
     content = json.dumps(data, ensure_ascii=False, indent=2).encode("utf-8")
     turn.send_document("kompis-my-data.json", content, turn._("This is everything Kompis has saved about you."))
     show_menu(turn)
+
+
+def on_gender(turn: Turn) -> None:
+    from dialogues.onboarding import ask_gender  # onboarding asks it first; /privacy lets people change it
+
+    if turn.person is None:
+        show_privacy(turn, edit=True)
+        return
+    ask_gender(turn, edit=True)
 
 
 def on_delete(turn: Turn) -> None:
@@ -87,7 +97,7 @@ dialogue = Dialogue(
     name="privacy",
     commands={"privacy": show_privacy},
     buttons={"show": lambda turn: show_privacy(turn, edit=True), "export": on_export, "delete": on_delete,
-             "delete_yes": on_delete_confirmed},
+             "delete_yes": on_delete_confirmed, "gender": on_gender},
     intents={"privacy_info": show_privacy, "delete_my_data": on_delete},
     on_resume=on_resume,
     needs_consent=False,

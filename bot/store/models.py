@@ -43,6 +43,9 @@ class Role(str, Enum):
     coordinator = "coordinator"
 
 
+GENDERS = ("woman", "man", "other", "unsaid")  # "unsaid": the person chose not to say
+
+
 class Organisation(SQLModel, table=True):
     __tablename__ = "organisation"
 
@@ -81,6 +84,7 @@ class Person(SQLModel, table=True):
     quiet_end: time | None = None
     shift: str | None = Field(default=None, max_length=10)  # None/"day", "nights", "shifts": the window follows
     last_seen_at: datetime | None = Field(default=None, sa_column=_when())  # the last time the person wrote or pressed
+    gender: str | None = Field(default=None, max_length=12)  # optional, for the project's totals only: GENDERS
     created_at: datetime = Field(default_factory=utcnow, sa_column=_when(nullable=False))
 
 

@@ -82,6 +82,7 @@ def export(session: Session, *, person: Person) -> dict:
         "reminders_stopped_at": person.reminders_stopped_at.isoformat() if person.reminders_stopped_at else None,
         "created_at": person.created_at.isoformat(),
         "job_role": person.job_role,
+        "gender": person.gender,
         "memberships": memberships,
         "assessments": assessments.export(session, person_id=person.id),
         "municipality_code": person.municipality_code,

@@ -88,13 +88,18 @@ class RunningBot:
         """What the bot says for a message id in a language: tests in every language read the catalogs."""
         return self.i18n.translator(lang).gettext(message, **values)
 
-    def onboarded_user(self, lang: str = "sv", *, invite: str | None = None, user_id: int | None = None) -> "Chatter":
-        """Someone who has been through /start, language and consent, and sees the main menu."""
+    def onboarded_user(self, lang: str = "sv", *, invite: str | None = None, user_id: int | None = None,
+                       gender: str | None = None) -> "Chatter":
+        """Someone who has been through /start, language and consent, and sees the main menu; with an invite,
+        answers the optional gender question if told to (`gender`: a label's msgid, "Woman" say)."""
         user = self.user(language_code=lang, user_id=user_id)
         user.says(f"/start {invite}" if invite else "/start")
         user.presses(language_name(lang))
         user.presses(self.text(lang, "Yes, that is OK"))
         user.sees_menu(self.text(lang, "Help"))
+        if gender:
+            user.presses(self.text(lang, gender))
+            user.sees(self.text(lang, "Thank you, noted."))
         return user
 
     def user(self, *, language_code: str | None = "sv", first_name: str = "Anna", user_id: int | None = None) -> "Chatter":

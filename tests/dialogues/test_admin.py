@@ -74,3 +74,44 @@ def test_a_new_organisation_and_nobody_else_s(kompis):
     employee = kompis.onboarded_user("sv", invite=invite(store, "Bruket AB"))
     employee.says("/organisations")
     employee.sees("Organisationer sköts av sina samordnare.")
+
+
+def test_the_operator_makes_the_first_coordinator_who_builds_the_project_from_there(kompis):
+    """From an empty store: `kompis org create` and `kompis invite create --role coordinator` on the command line;
+    the coordinator joins in the chat, makes an organisation and an invite there; `kompis stats` counts it."""
+    import csv
+    import io
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "DATABASE_URL": kompis.store.url}
+    env.pop("TELEGRAM_BOT_TOKEN", None)
+
+    def cli(*args: str) -> subprocess.CompletedProcess:
+        done = subprocess.run([sys.executable, "-m", "bot.cli", *args], env=env, capture_output=True, text=True,
+                              timeout=60)
+        assert done.returncode == 0, done.stderr
+        return done
+
+    cli("org", "create", "Regionprojektet")
+    link = cli("invite", "create", "--org", "Regionprojektet", "--role", "coordinator", "--max-uses", "1",
+               "--bot-username", "kompis_local_bot").stdout.strip()
+    cora = kompis.onboarded_user("sv", invite=link_code(link))
+    cora.presses("Organisationer och inbjudningar")
+    cora.presses("Ny organisation")
+    cora.sees("Vad heter den nya organisationen?")
+    cora.says("Valsverket AB")
+    cora.sees("Valsverket AB")
+    with kompis.store.session() as session:
+        valsverket = session.exec(select(Organisation).where(Organisation.name == "Valsverket AB")).one()
+        roles = {m.role for m in session.exec(select(Membership).where(Membership.organisation_id == valsverket.id))}
+        assert roles == {"coordinator"}  # who creates an organisation coordinates it
+    cora.presses("Inbjudningslänk för anställda")  # no teams yet: the link is for the whole organisation
+    employee_link = cora.sees("Inbjudningslänk för anställda på Valsverket AB:")
+    for _ in range(3):
+        kompis.onboarded_user("sv", invite=link_code(employee_link), gender="Man")
+    rows = list(csv.reader(io.StringIO(cli("stats", "--csv", "/dev/stdout").stdout.split("\n", 7)[-1]
+                                       .lstrip("\ufeff"))))
+    valsverket_row = next(row for row in rows if row and row[0] == "Valsverket AB")
+    assert valsverket_row[1:3] == ["1", "3"]  # reached, three people joined

@@ -12,9 +12,7 @@ from __future__ import annotations
 import io
 import math
 from dataclasses import dataclass
-from pathlib import Path
 
-import matplotlib
 import numpy as np
 import segno
 from matplotlib.backends.backend_agg import FigureCanvasAgg
@@ -24,10 +22,9 @@ from matplotlib.font_manager import FontProperties
 from matplotlib.lines import Line2D
 from matplotlib.transforms import Affine2D
 
-from bot.competence.chart import missing_glyphs
+from bot.fonts import font, missing_glyphs
 
-TTF = Path(matplotlib.get_data_path()) / "fonts" / "ttf"
-REGULAR, BOLD, MONO = "DejaVuSans.ttf", "DejaVuSans-Bold.ttf", "DejaVuSansMono.ttf"
+REGULAR, BOLD, MONO = "regular", "bold", "mono"  # the font chains of bot/fonts.py
 PAGE_W, PAGE_H, MARGIN = 210.0, 297.0, 15.0   # mm
 QR_MM, QR_TOP_MM, QUIET = 80.0, 88.0, 4       # min symbol width, top of the quiet zone, quiet modules
 PDF_DPI, PT_MM = 300, 25.4 / 72
@@ -88,8 +85,8 @@ def _page(link: str, organisation: str, texts: list[PosterText], dpi: int) -> Fi
     r = FigureCanvasAgg(fig).get_renderer()
     mm = Affine2D().scale(1, -1).translate(0, PAGE_H).scale(dpi / 25.4)  # x, y in mm from the top left
 
-    def put(s: str, x: float, y: float, font: str, pt: float, ha: str, width: float, color=INK):
-        fp = FontProperties(fname=TTF / font, size=pt)
+    def put(s: str, x: float, y: float, style: str, pt: float, ha: str, width: float, color=INK):
+        fp = font(pt, bold=style == BOLD, mono=style == MONO)
         wrapped, px = _wrap(s, fp, width * dpi / 25.4, r), width * dpi / 25.4
         while ha == "center" and "\n" in wrapped and px > 50:  # centred: even lines, no orphan word
             px *= 0.95
@@ -104,10 +101,10 @@ def _page(link: str, organisation: str, texts: list[PosterText], dpi: int) -> Fi
         ha = ha or ("right" if t.lang.split("-")[0].lower() in RTL else "left")
         x = {"left": x0, "center": x0 + width / 2, "right": x0 + width}[ha]
         arts, y = [], top
-        for s, font, pt, color in ((t.heading, BOLD, pts[0], INK), (t.body, REGULAR, pts[1], MUTED),
-                                   (t.scan, BOLD, pts[2], INK)):
+        for s, style, pt, color in ((t.heading, BOLD, pts[0], INK), (t.body, REGULAR, pts[1], MUTED),
+                                    (t.scan, BOLD, pts[2], INK)):
             if s.strip():
-                art, y = put(s, x, y, font, pt, ha, width, color)
+                art, y = put(s, x, y, style, pt, ha, width, color)
                 arts, y = arts + [art], y + pt * PT_MM * 0.5
         return arts, y
 
@@ -132,7 +129,7 @@ def _page(link: str, organisation: str, texts: list[PosterText], dpi: int) -> Fi
     # Pixel-exact: Agg flips y with its whole-pixel height, so the image's top row lands on row `top`.
     fig.figimage(np.dstack([pixels] * 3), xo=left - QUIET * module, yo=int(fig.bbox.height) - top - side,
                  origin="upper")
-    mono = FontProperties(fname=TTF / MONO, size=11)
+    mono = font(11, mono=True)
     pt = min(11.0, 11 * inner * dpi / 25.4 / r.get_text_width_height_descent(link, mono, ismath=False)[0])
     _, y = put(link, PAGE_W / 2, (top + side) * 25.4 / dpi, MONO, pt, "center", 2 * PAGE_W)
 

@@ -11,7 +11,7 @@ import json
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 
-from bot.competence.chart import missing_glyphs
+from bot.fonts import missing_glyphs
 from bot.i18n import N_, language_name
 from bot.poster import PosterText, render_poster
 from bot.store import audit, invites, organisations

@@ -8,22 +8,16 @@ from __future__ import annotations
 
 import io
 import textwrap
-import unicodedata
 from dataclasses import dataclass
-from functools import lru_cache
-from pathlib import Path
 
-import matplotlib
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.font_manager import FontProperties
-from matplotlib.ft2font import FT2Font
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
-# The DejaVu Sans bundled with matplotlib, by path, so that fonts installed on the host never change the
-# result; it covers Latin, Cyrillic and Arabic (shaped and laid out right-to-left by libraqm).
-FONT_PATH = Path(matplotlib.get_data_path()) / "fonts" / "ttf" / "DejaVuSans.ttf"
+from bot.fonts import font
+
 
 # Okabe-Ito colours, distinguishable with the common colour-vision deficiencies.
 OWN_COLOUR, TARGET_COLOUR, INK, MUTED = "#0072B2", "#D55E00", "#222222", "#666666"
@@ -50,7 +44,7 @@ class ChartText:                    # all already translated by the caller
 
 
 def _font(size: float) -> FontProperties:
-    return FontProperties(fname=FONT_PATH, size=size)
+    return font(size)  # DejaVu Sans, then Abyssinica SIL for Ethiopic (bot/fonts.py)
 
 
 def _wrap(text: str, width: int, lines: int = 2) -> str:
@@ -80,15 +74,6 @@ def _fit_levels(levels: tuple[str, ...], room: float, width) -> tuple[list[str],
     return wrapped, pt
 
 
-@lru_cache(maxsize=1)
-def _charmap() -> frozenset[int]:
-    return frozenset(FT2Font(str(FONT_PATH)).get_charmap())
-
-
-def missing_glyphs(text: str) -> set[str]:
-    """Characters of `text` the chart font cannot draw (whitespace and control/format characters ignored)."""
-    return {ch for ch in text if not ch.isspace() and not unicodedata.category(ch).startswith("C")
-            and ord(ch) not in _charmap()}
 
 
 def render_profile(areas: list[ChartArea], text: ChartText, *, rtl: bool = False) -> bytes:

@@ -125,13 +125,15 @@ def test_each_language_block_runs_in_its_own_direction(text, rtl):
     assert short > 30 * mm  # the heading does not fill the line, so its alignment is visible
 
 
-def test_script_the_font_cannot_draw_is_refused_up_front():
+def test_script_no_font_draws_is_refused_up_front():
+    chinese = PosterText("zh", "你能做什么？", "Kompis 帮助你。", "扫描二维码。")  # no CJK font ships with Kompis
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        with pytest.raises(ValueError, match=r"'ti'.*no glyphs"):
-            render_poster(link=LINK, organisation=ORG, texts=[SV, EN, TI])
+        render_poster_png(link=LINK, organisation="ሰላም AB", texts=[SV, TI], dpi=60)  # Ethiopic: drawn
+        with pytest.raises(ValueError, match=r"'zh'.*no glyphs"):
+            render_poster(link=LINK, organisation=ORG, texts=[SV, EN, chinese])
         with pytest.raises(ValueError, match="organisation"):
-            render_poster_png(link=LINK, organisation="ሰላም AB", texts=[SV])
+            render_poster_png(link=LINK, organisation="漢字 AB", texts=[SV])
 
 
 def test_nothing_to_print_or_too_much_is_refused():

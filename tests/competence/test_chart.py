@@ -7,7 +7,8 @@ import warnings
 
 import pytest
 
-from bot.competence.chart import ChartArea, ChartText, missing_glyphs, render_profile
+from bot.competence.chart import ChartArea, ChartText, render_profile
+from bot.fonts import missing_glyphs
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 
@@ -98,10 +99,10 @@ def test_the_font_draws_every_text_of_the_chart(lang):
     assert set().union(*map(missing_glyphs, strings)) == set()
 
 
-def test_missing_glyphs_finds_scripts_the_font_lacks():
-    assert missing_glyphs("ሰላም") == set("ሰላም")  # Ethiopic (Tigrinya, Amharic)
-    assert missing_glyphs("Säkerhet ሰላም") == set("ሰላም")
-    assert missing_glyphs("Безпека праці") == set()  # Cyrillic (Ukrainian) is covered
+def test_missing_glyphs_finds_scripts_no_font_has():
+    assert missing_glyphs("漢字") == set("漢字")  # no CJK font ships with Kompis
+    assert missing_glyphs("Säkerhet 漢字") == set("漢字")
+    assert missing_glyphs("Безпека праці ሰላም") == set()  # Cyrillic (Ukrainian), Ethiopic (Tigrinya) are covered
     assert missing_glyphs(" \t\n\u200f\u200d") == set()  # whitespace and invisible format characters
 
 
@@ -110,7 +111,7 @@ def test_a_label_the_font_cannot_draw_warns():
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         with pytest.raises(UserWarning, match="missing from font"):
-            render_profile([ChartArea("ሰላም", 2.0, 3)], TEXT["en"])
+            render_profile([ChartArea("漢字", 2.0, 3)], TEXT["en"])
 
 
 def test_dollar_signs_are_not_mathtext():

@@ -1,0 +1,53 @@
+"""The fonts charts and the poster draw with, by path, so that fonts installed on the host never change a result.
+
+DejaVu Sans (bundled with matplotlib) covers Latin, Cyrillic, Arabic and Persian, shaped and laid out right to
+left by matplotlib's text layout; Abyssinica SIL (`data/fonts/`) covers Tigrinya's Ethiopic script. Every text
+gets the list as a fallback chain, so a character DejaVu lacks is drawn from the next font.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from functools import lru_cache
+from pathlib import Path
+
+import matplotlib
+from matplotlib import font_manager
+from matplotlib.font_manager import FontProperties
+from matplotlib.ft2font import FT2Font
+
+MATPLOTLIB_FONTS = Path(matplotlib.get_data_path()) / "fonts" / "ttf"
+OWN_FONTS = Path(__file__).resolve().parents[1] / "data" / "fonts"
+REGULAR = (MATPLOTLIB_FONTS / "DejaVuSans.ttf", OWN_FONTS / "AbyssinicaSIL-Regular.ttf")
+BOLD = (MATPLOTLIB_FONTS / "DejaVuSans-Bold.ttf", OWN_FONTS / "AbyssinicaSIL-Regular.ttf")
+MONO = (MATPLOTLIB_FONTS / "DejaVuSansMono.ttf",)
+
+
+@lru_cache(maxsize=None)
+def _families(paths: tuple[Path, ...]) -> tuple[str, ...]:
+    names = []
+    for path in paths:
+        font_manager.fontManager.addfont(str(path))
+        names.append(font_manager.FontProperties(fname=path).get_name())
+    return tuple(names)
+
+
+def font(size: float, *, bold: bool = False, mono: bool = False) -> FontProperties:
+    """FontProperties naming the fallback chain (regular, bold or monospaced) at a size in points."""
+    paths = MONO if mono else BOLD if bold else REGULAR
+    return FontProperties(family=list(_families(paths)), size=size, weight="bold" if bold else "normal")
+
+
+@lru_cache(maxsize=None)
+def _charmap(paths: tuple[Path, ...]) -> frozenset[int]:
+    covered: set[int] = set()
+    for path in paths:
+        covered.update(FT2Font(str(path)).get_charmap())
+    return frozenset(covered)
+
+
+def missing_glyphs(text: str, *, bold: bool = False, mono: bool = False) -> set[str]:
+    """Characters of `text` no font of the chain can draw (whitespace and control/format characters ignored)."""
+    covered = _charmap(MONO if mono else BOLD if bold else REGULAR)
+    return {ch for ch in text if not ch.isspace() and not unicodedata.category(ch).startswith("C")
+            and ord(ch) not in covered}

@@ -20,6 +20,7 @@ from bot.config import PROJECT_ROOT
 LOCALE_DIR = PROJECT_ROOT / "locale"
 DOMAIN = "messages"
 RTL_LANGUAGES = frozenset({"ar", "fa", "he", "ur"})
+FSI, PDI = "\u2068", "\u2069"  # first strong isolate … pop directional isolate (Unicode bidi, UAX #9)
 
 log = logging.getLogger(__name__)
 
@@ -38,10 +39,22 @@ class Translator:
 
     def gettext(self, message: str, **values) -> str:
         text = self.translations.gettext(message)
-        return text.format(**values) if values else text
+        return text.format(**self._isolated(values)) if values else text
 
     def ngettext(self, singular: str, plural: str, n: int, **values) -> str:
-        return self.translations.ngettext(singular, plural, n).format(n=n, **values)
+        return self.translations.ngettext(singular, plural, n).format(**self._isolated(dict(values, n=n)))
+
+    def isolate(self, value) -> str:
+        """In a right-to-left language, a fragment that may run the other way (a Swedish course title, a code,
+        a date, a number) wrapped in Unicode isolates, so it cannot reorder the sentence around it. A value
+        of several lines is left as it is: isolates end at a line break."""
+        text = str(value)
+        if not self.rtl or not text or "\n" in text or text.startswith(FSI):
+            return text
+        return f"{FSI}{text}{PDI}"
+
+    def _isolated(self, values: dict) -> dict:
+        return {key: self.isolate(value) for key, value in values.items()} if self.rtl else values
 
     @property
     def locale(self) -> Locale:

@@ -56,4 +56,14 @@ def test_check_finds_missing_fuzzy_and_wrong_placeholders(tmp_path):
 def test_check_finds_a_missing_catalog(tmp_path):
     target = tmp_path / "locale"
     shutil.copytree(LOCALE_DIR, target)
-    assert [p.what for p in check(("sv", "fi"), target)] == ["catalog missing"]
+    assert [p.what for p in check(("sv", "de"), target)] == ["catalog missing"]
+
+
+def test_check_finds_a_message_too_long_for_telegram_once_formatted(tmp_path):
+    message = "Per organisation, {period} ({span}):\n\n{lines}"
+
+    def damage(catalog):  # 1 600 characters of text around a block of up to 2 600: over 4 096 once filled in
+        catalog.get(message).string = "Per organisation, {period} ({span}):\n\n{lines}\n" + "Ord " * 400
+
+    problems = [(p.msgid, p.what) for p in check(("sv",), _broken_copy(tmp_path, damage))]
+    assert problems == [(message, "can be longer than a Telegram message once formatted")]

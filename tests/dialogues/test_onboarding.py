@@ -31,7 +31,8 @@ def test_swedish_onboarding_with_invite(kompis):
     anna = kompis.user(language_code="sv")
     anna.says(f"/start {code}")
     anna.sees("Hej! Jag heter Kompis")
-    assert anna.buttons() == ["✓ Svenska", "English", "العربية"]  # preselected from Telegram's language_code
+    assert anna.buttons() == ["✓ Svenska", "English", "العربية", "Suomi", "Polski", "فارسی", "Soomaali", "Bosanski",
+                              "ትግርኛ", "Українська"]  # each in its own script; preselected from Telegram's language_code
     anna.presses("Svenska")
     consent = anna.sees("Innan vi börjar")
     assert "Bara du ser dina svar" in consent

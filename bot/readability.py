@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 
 _WORD = re.compile(r"[^\W\d_]+(?:[-'’][^\W\d_]+)*")
-_SENTENCE_END = re.compile(r"[.!?:]+(?:\s|$)")
+_SENTENCE_END = re.compile(r"[.!?:]+(?:\s|$)|\n")  # in a chat message a line (a list item) ends a unit too
 LONG_WORD = 7  # letters: "more than six"
 
 
@@ -16,14 +16,19 @@ def words(text: str) -> list[str]:
     return _WORD.findall(_without_placeholders(text))
 
 
+def sentences(text: str) -> int:
+    """Sentences (and lines) in a text: at least one."""
+    parts = _SENTENCE_END.split(_without_placeholders(text).strip())
+    return max(1, sum(1 for part in parts if words(part)))
+
+
 def lix(text: str) -> float:
     """LIX of a text; 0 for a text without words."""
     found = words(text)
     if not found:
         return 0.0
-    sentences = max(1, len(_SENTENCE_END.findall(_without_placeholders(text).strip() + " ")))
     long_words = sum(1 for word in found if len(word) >= LONG_WORD)
-    return len(found) / sentences + 100 * long_words / len(found)
+    return len(found) / sentences(text) + 100 * long_words / len(found)
 
 
 def _without_placeholders(text: str) -> str:

@@ -118,7 +118,7 @@ def test_1000_recipients_a_restart_mid_delivery_and_each_gets_it_once(sqlite_sto
             assert sum(per_recipient) >= RECIPIENTS - in_flight  # nobody lost
             assert "failed" not in states  # a 429 on the way was waited out, not lost
             report = second.client.messages(chef.id)[-1]["text"]
-            assert "Utskicket är klart: 1\xa0000 mottagare." in report and "Levererade" in report
+            assert "Utskicket är klart: 1\xa0000 mottagare." in report and "Fick det: " in report
         finally:
             second.stop()
 
@@ -155,7 +155,7 @@ def test_pause_resume_cancel_and_nobody_else_may_touch_it(sqlite_store, tmp_path
         chef.has_button("✖ Avbryt")
         chef.presses("✖ Avbryt")
         report = chef.sees("Utskicket är klart")
-        assert "avbrutna" in report
+        assert "Stoppade: " in report
         with store.session() as session:
             states = {n.state for n in session.exec(select(Nudge).where(Nudge.rule == "broadcast"))}
             assert session.get(Broadcast, broadcast.id).state == "cancelled"

@@ -68,7 +68,7 @@ def _actions(ids: dict[str, int]) -> list[Action]:
         Action("press", f"admin:revoke:{ids['invite']}", frozenset({"coordinator"}), "Tillbakadragen", toast=True),
         Action("press", "admin:new_org", coordinators, "Vad heter den nya organisationen?"),
         Action("press", f"broadcast:pause:{ids['broadcast']}", frozenset({"coordinator"}), "Pausat"),
-        Action("press", f"broadcast:cancel:{ids['broadcast']}", frozenset({"coordinator"}), "avbrutna 1"),
+        Action("press", f"broadcast:cancel:{ids['broadcast']}", frozenset({"coordinator"}), "Stoppade: 1."),
         Action("press", f"followup:done:{ids['followup']}", frozenset({"coordinator"}), "Sparat.", toast=True),
         Action("press", "stats:show:project", coordinators, "Projektets siffror för"),
         Action("press", "stats:csv:project", coordinators, "Projektets siffror som CSV"),

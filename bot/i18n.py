@@ -11,7 +11,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from babel import Locale, UnknownLocaleError
-from babel.dates import format_date, format_datetime, format_skeleton
+from babel.lists import format_list
+from babel.dates import format_date, format_datetime, format_skeleton, format_time, get_day_names
 from babel.numbers import format_decimal
 from babel.support import NullTranslations, Translations
 
@@ -69,6 +70,27 @@ class Translator:
     def day(self, value) -> str:
         """A date the locale's short way with the year: "2 feb. 2027", "Feb 2, 2027", "٢ فبراير ٢٠٢٧"."""
         return format_skeleton("yMMMd", value, locale=self.locale)
+
+    def time(self, value) -> str:
+        """A time of day the locale's short way: "07:00", "7:00 AM"."""
+        return format_time(value, format="short", locale=self.locale)
+
+    def weekdays(self, days) -> str:
+        """ISO weekdays (1 = Monday) by their names in the locale; a run of three or more as "first–last"."""
+        names = get_day_names("wide", context="stand-alone", locale=self.locale)  # 0 = Monday
+        ordered, runs = sorted(days), []
+        for day in ordered:
+            if runs and day == runs[-1][-1] + 1:
+                runs[-1].append(day)
+            else:
+                runs.append([day])
+        parts = []
+        for run in runs:
+            if len(run) >= 3:
+                parts.append(f"{names[run[0] - 1]}–{names[run[-1] - 1]}")
+            else:
+                parts.extend(names[day - 1] for day in run)
+        return format_list(parts, locale=self.locale)
 
     def number(self, value) -> str:
         return format_decimal(value, locale=self.locale)

@@ -55,13 +55,14 @@ def show_settings(turn: Turn, *, edit: bool = False) -> None:
         stop(turn)
         return
     state = _("on") if person.reminders_stopped_at is None else _("off")
-    quiet = (_("from {start} to {end}", start=person.quiet_start.strftime("%H:%M"), end=person.quiet_end.strftime("%H:%M"))
+    quiet = (_("from {start} to {end}", start=turn.t.time(person.quiet_start), end=turn.t.time(person.quiet_end))
              if person.quiet_start and person.quiet_end else _("none"))
     window = turn.config.reminders.window
     text = _("Reminders are {state}. I send at most {count} a week, between {start} and {end}, never on public "
              "holidays.\nYour work: {shift}. Quiet hours: {quiet}.", state=state, count=turn.config.reminders.per_week,
-             start=window.start.strftime("%H:%M"), end=window.end.strftime("%H:%M"),
-             shift=_(SHIFTS.get(person.shift or "day")), quiet=quiet)
+             start=turn.t.time(window.start), end=turn.t.time(window.end),
+             shift=_(SHIFTS.get(person.shift or "day")), quiet=quiet) + "\n" + _("Days: {days}.", days=turn.t.weekdays(
+                 window.days))
     shifts = [Button.to(("✓ " if (person.shift or "day") == key else "") + _(label), "reminders", "shift", key)
               for key, label in SHIFTS.items()]
     quiets = [Button.to(_("No quiet hours") if key == "none" else f"🌙 {hours[0]:%H}–{hours[1]:%H}", "reminders",

@@ -82,7 +82,7 @@ class RasaServer:
             raise NluServerError(f"no NLU model for the current nlu/ ({self.model.name}); run `make nlu-train`")
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
         command = [str(self.rasa), "run", "--enable-api", "--model", str(self.model), "--interface", self.host,
-                   "--port", str(self.port), "--auth-token", self.token, "--log-file", str(self.log_path)]
+                   "--port", str(self.port), f"--auth-token={self.token}", "--log-file", str(self.log_path)]
         env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3", PYTHONWARNINGS="ignore",
                    SQLALCHEMY_SILENCE_UBER_WARNING="1", RASA_TELEMETRY_ENABLED="false")
         with open(self.log_path, "ab") as out:

@@ -135,7 +135,8 @@ def test_rasa_stopped_mid_conversation_and_back(sqlite_store, rasa_server, tmp_p
     from tests.auxil.conversation import RunningBot
     from tests.conftest import make_config
 
-    server = RasaServer(log_path=tmp_path / "rasa.log").start()
+    # A token may begin with "-" (token_urlsafe gives one in 64 times): Rasa must not read it as an option.
+    server = RasaServer(log_path=tmp_path / "rasa.log", token="-dash-first-token").start()
     config = make_config(sqlite_store.url, nlu=server)
     config = dataclasses.replace(config, nlu=dataclasses.replace(config.nlu, breaker_seconds=1.0))
     bot = RunningBot(config, sqlite_store).start()

@@ -17,7 +17,7 @@ from bot.poster import PosterText, render_poster
 from bot.store import audit, invites, organisations
 from bot.store.models import Invite, Organisation, Role, Team, utcnow
 from bot.teams import organisations_coordinated
-from dialogues.menu import show_menu
+from dialogues.menu import button_gone
 from dialogues.router import Dialogue, rows
 from dialogues.turn import Button, Turn
 
@@ -32,10 +32,6 @@ def _org(turn: Turn, argument: str) -> Organisation | None:
     return next((o for o in organisations_coordinated(turn.session, person_id=turn.person.id)
                  if str(o.id) == argument), None)
 
-
-def _gone(turn: Turn) -> None:
-    turn.toast = turn._("That button no longer works.")
-    show_menu(turn)
 
 
 def on_list(turn: Turn, *, edit: bool = False) -> None:
@@ -53,7 +49,7 @@ def on_list(turn: Turn, *, edit: bool = False) -> None:
 def on_org(turn: Turn, org: Organisation | None = None) -> None:
     org = org or _org(turn, turn.input.callback.argument)
     if org is None:
-        _gone(turn)
+        button_gone(turn)
         return
     _ = turn._
     turn.state.clear()
@@ -83,7 +79,7 @@ def _choose_team(turn: Turn, role: Role) -> None:
     """Which team the invite joins people to (or none: the organisation only)."""
     org = _org(turn, turn.input.callback.argument)
     if org is None:
-        _gone(turn)
+        button_gone(turn)
         return
     _ = turn._
     letter = "e" if role is Role.employee else "m"
@@ -105,7 +101,7 @@ def on_invite(turn: Turn) -> None:
         if team is None or team.organisation_id != org.id:
             org = None
     if org is None or pieces[2] not in ("e", "m"):
-        _gone(turn)
+        button_gone(turn)
         return
     _make_invite(turn, org, team, Role.employee if pieces[2] == "e" else Role.manager)
 
@@ -136,7 +132,7 @@ def on_invite_managers(turn: Turn) -> None:
 def on_invites(turn: Turn) -> None:
     org = _org(turn, turn.input.callback.argument)
     if org is None:
-        _gone(turn)
+        button_gone(turn)
         return
     show_invites(turn, org)
 
@@ -158,7 +154,7 @@ def on_revoke(turn: Turn) -> None:
     argument = turn.input.callback.argument
     invite = turn.session.get(Invite, int(argument)) if argument.isdigit() and len(argument) < 10 else None
     if invite is None or _org(turn, str(invite.organisation_id)) is None:
-        _gone(turn)
+        button_gone(turn)
         return
     invites.revoke_invite(turn.session, code=invite.code)
     audit.record(turn.session, action="invite.revoked", actor_person_id=turn.person.id, invite_id=invite.id)
@@ -168,7 +164,7 @@ def on_revoke(turn: Turn) -> None:
 
 def on_new_org(turn: Turn) -> None:
     if not organisations_coordinated(turn.session, person_id=turn.person.id):
-        _gone(turn)
+        button_gone(turn)
         return
     turn.state.go(NAME, "org_name")
     turn.say(turn._("What is the new organisation called?"), edit=True)
@@ -177,7 +173,7 @@ def on_new_org(turn: Turn) -> None:
 def on_new_team(turn: Turn) -> None:
     org = _org(turn, turn.input.callback.argument)
     if org is None:
-        _gone(turn)
+        button_gone(turn)
         return
     turn.state.go(NAME, "team_name", org=org.id)
     turn.say(turn._("What is the new team in {organisation} called?", organisation=org.name), edit=True)
@@ -205,7 +201,7 @@ def on_text(turn: Turn) -> None:
     elif turn.state.step == "team_name":
         org = _org(turn, str(turn.state.data.get("org")))
         if org is None:
-            _gone(turn)
+            button_gone(turn)
             return
         organisations.team_in(turn.session, organisation=org, name=name, create=True)
         audit.record(turn.session, action="team.created", actor_person_id=turn.person.id, organisation_id=org.id)
@@ -222,7 +218,7 @@ def poster_languages(org: Organisation) -> list[str]:
 def on_langs(turn: Turn) -> None:
     org = _org(turn, turn.input.callback.argument.split(".")[0])
     if org is None:
-        _gone(turn)
+        button_gone(turn)
         return
     pieces = turn.input.callback.argument.split(".")
     chosen = poster_languages(org)
@@ -240,7 +236,7 @@ def on_langs(turn: Turn) -> None:
 def on_poster(turn: Turn) -> None:
     org = _org(turn, turn.input.callback.argument)
     if org is None:
-        _gone(turn)
+        button_gone(turn)
         return
     _ = turn._
     invite = invites.create_invite(turn.session, organisation=org, team=None, role=Role.employee,

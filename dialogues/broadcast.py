@@ -17,7 +17,7 @@ from bot.store.broadcasts import Audience
 from bot.store.courses import CourseFilter
 from bot.teams import organisations_coordinated
 from dialogues.courses import today
-from dialogues.menu import show_menu
+from dialogues.menu import button_gone
 from dialogues.router import Dialogue, rows
 from dialogues.turn import Button, Turn
 
@@ -28,10 +28,6 @@ MAX_TEXT = 1000
 def _orgs(turn: Turn) -> dict[int, str]:
     return {org.id: org.name for org in organisations_coordinated(turn.session, person_id=turn.person.id)}
 
-
-def _gone(turn: Turn) -> None:
-    turn.toast = turn._("That button no longer works.")
-    show_menu(turn)
 
 
 def on_start(turn: Turn) -> None:
@@ -57,7 +53,7 @@ def _in(turn: Turn, *steps: str) -> bool:
 
 def on_from_catalog(turn: Turn) -> None:
     if not _in(turn, "source"):
-        _gone(turn)
+        button_gone(turn)
         return
     turn.state.step = "search"
     turn.say(turn._("Which course? Write a word from its title, for example “svetsning”."), edit=True)
@@ -65,7 +61,7 @@ def on_from_catalog(turn: Turn) -> None:
 
 def on_own(turn: Turn) -> None:
     if not _in(turn, "source"):
-        _gone(turn)
+        button_gone(turn)
         return
     turn.state.step = "write"
     turn.say(turn._("Write the offer as it should be sent (at most {n} characters). It is sent exactly as you "
@@ -100,7 +96,7 @@ def on_course(turn: Turn) -> None:
     argument = turn.input.callback.argument
     event = courses.event(turn.session, int(argument)) if argument.isdigit() and len(argument) < 10 else None
     if not _in(turn, "search") or event is None or event.cancelled or event.removed_at is not None:
-        _gone(turn)
+        button_gone(turn)
         return
     _audience_start(turn, event_id=event.id, text=None)
 
@@ -151,7 +147,7 @@ def _cycle(options: list[str], current: str) -> str:
 def on_org(turn: Turn) -> None:
     argument = turn.input.callback.argument
     if not _in(turn, "audience") or not argument.isdigit() or int(argument) not in _orgs(turn):
-        _gone(turn)
+        button_gone(turn)
         return
     chosen = turn.state.data["orgs"]
     chosen.remove(int(argument)) if int(argument) in chosen else chosen.append(int(argument))
@@ -160,7 +156,7 @@ def on_org(turn: Turn) -> None:
 
 def _toggle(turn: Turn, key: str, value) -> None:
     if not _in(turn, "audience"):
-        _gone(turn)
+        button_gone(turn)
         return
     turn.state.data[key] = value(turn.state.data)
     show_audience(turn)
@@ -185,7 +181,7 @@ def on_county(turn: Turn) -> None:
 
 def on_preview(turn: Turn) -> None:
     if not _in(turn, "audience"):
-        _gone(turn)
+        button_gone(turn)
         return
     _ = turn._
     data = turn.state.data
@@ -212,7 +208,7 @@ def on_preview(turn: Turn) -> None:
 
 def on_back(turn: Turn) -> None:
     if not _in(turn, "confirm"):
-        _gone(turn)
+        button_gone(turn)
         return
     turn.state.step = "audience"
     show_audience(turn)
@@ -220,7 +216,7 @@ def on_back(turn: Turn) -> None:
 
 def on_send(turn: Turn) -> None:
     if not _in(turn, "confirm"):
-        _gone(turn)
+        button_gone(turn)
         return
     data = turn.state.data
     broadcast = broadcasts.create(turn.session, coordinator=turn.person, chat_id=turn.chat_id,
@@ -244,7 +240,7 @@ def _own(turn: Turn):
 def _control(turn: Turn, act, allowed: tuple[str, ...], action: str) -> None:
     broadcast = _own(turn)
     if broadcast is None or broadcast.state not in allowed:
-        _gone(turn)
+        button_gone(turn)
         return
     act(turn.session, broadcast=broadcast)
     audit.record(turn.session, action=f"broadcast.{action}", actor_person_id=turn.person.id, broadcast_id=broadcast.id)
@@ -268,7 +264,7 @@ def on_report(turn: Turn, broadcast=None) -> None:
 
     broadcast = broadcast or _own(turn)
     if broadcast is None:
-        _gone(turn)
+        button_gone(turn)
         return
     tally = broadcasts.tally(turn.session, broadcast=broadcast)
     markup = buttons(turn.t, broadcast, tally)

@@ -19,7 +19,7 @@ from bot.i18n import N_
 from bot.store import courses
 from bot.store.courses import CourseFilter
 from bot.store.models import CourseEvent
-from dialogues.menu import show_menu
+from dialogues.menu import button_gone
 from dialogues.router import Dialogue, rows
 from dialogues.topics import topics
 from dialogues.turn import Button, Turn
@@ -122,7 +122,7 @@ def on_text(turn: Turn) -> None:
 def on_topic(turn: Turn) -> None:
     topic = turn.input.callback.argument
     if topic not in TOPICS:
-        _gone(turn)
+        button_gone(turn)
         return
     search(turn, CourseQuery(topics=(topic,)), edit=True)
 
@@ -131,7 +131,7 @@ def on_gap(turn: Turn) -> None:
     """"Courses: Energy efficiency" under a self-assessment result: the topics that train that area, near first."""
     area = framework.current().area(turn.input.callback.argument)
     if area is None:
-        _gone(turn)
+        button_gone(turn)
         return
     search(turn, CourseQuery(topics=area.topics), near=True, why=area.key)
 
@@ -273,7 +273,7 @@ def _in_results(turn: Turn) -> bool:
 def on_page(turn: Turn) -> None:
     argument = turn.input.callback.argument
     if not _in_results(turn) or not argument.isdigit() or int(argument) > 1000:
-        _gone(turn)
+        button_gone(turn)
         return
     turn.state.data["page"] = int(argument)
     show_page(turn)
@@ -282,7 +282,7 @@ def on_page(turn: Turn) -> None:
 def on_flag(turn: Turn) -> None:
     flag = turn.input.callback.argument
     if not _in_results(turn) or flag not in FLAGS:
-        _gone(turn)
+        button_gone(turn)
         return
     q = turn.state.data["q"]
     q[flag] = not q.get(flag)
@@ -292,7 +292,7 @@ def on_flag(turn: Turn) -> None:
 
 def on_near(turn: Turn) -> None:
     if not _in_results(turn):
-        _gone(turn)
+        button_gone(turn)
         return
     q = turn.state.data["q"]
     if not q.get("near") and not turn.person.municipality_code:
@@ -331,10 +331,6 @@ def on_resume(turn: Turn) -> None:
         ask_what(turn)
 
 
-def _gone(turn: Turn) -> None:
-    turn.toast = turn._("That button no longer works.")
-    show_menu(turn)
-
 
 # One occasion
 
@@ -342,7 +338,7 @@ def on_card(turn: Turn) -> None:
     argument = turn.input.callback.argument
     event = courses.event(turn.session, int(argument)) if argument.isdigit() and len(argument) < 10 else None
     if event is None:
-        _gone(turn)
+        button_gone(turn)
         return
     show_card(turn, event)
 
@@ -406,7 +402,7 @@ def unavailable(turn: Turn, event: CourseEvent) -> str:
 
 def on_back(turn: Turn) -> None:
     if not _in_results(turn):
-        _gone(turn)
+        button_gone(turn)
         return
     show_page(turn, edit=False)
 

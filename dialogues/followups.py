@@ -8,7 +8,7 @@ from sqlmodel import col, select
 
 from bot.store import assessments, audit, followups, organisations, signups
 from bot.store.models import FollowUp, Membership, Person, Role
-from dialogues.menu import show_menu
+from dialogues.menu import button_gone
 from dialogues.signup import STATE_LABELS
 from dialogues.router import Dialogue, rows
 from dialogues.turn import Button, Turn
@@ -65,8 +65,7 @@ def on_done(turn: Turn) -> None:
     argument = turn.input.callback.argument
     item = turn.session.get(FollowUp, int(argument)) if argument.isdigit() and len(argument) < 12 else None
     if item is None or item.resolved_at is not None or item.person_id not in people_in(turn, coordinated(turn)):
-        turn.toast = turn._("That button no longer works.")
-        show_menu(turn)
+        button_gone(turn)
         return
     followups.resolve(turn.session, item=item, by=turn.person.id)
     audit.record(turn.session, action="followup.resolved", actor_person_id=turn.person.id, follow_up_id=item.id)

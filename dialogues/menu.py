@@ -69,6 +69,13 @@ def show_menu(turn: Turn, *, edit: bool = False) -> None:
     turn.say(text, menu_buttons(turn), edit=edit)
 
 
+def button_gone(turn: Turn) -> None:
+    """A button that names something this person may not (or no longer) reach: say so on the button, then the
+    menu. Whatever the button said, nothing was shown or changed."""
+    turn.toast = turn._("That button no longer works.")
+    show_menu(turn)
+
+
 def on_menu(turn: Turn) -> None:
     show_menu(turn)
 

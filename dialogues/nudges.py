@@ -8,7 +8,7 @@ from datetime import timedelta
 
 from bot.store import audit, outbox
 from bot.store.models import utcnow
-from dialogues.menu import show_menu
+from dialogues.menu import button_gone
 from dialogues.router import Dialogue, rows
 from dialogues.turn import Button, Turn
 
@@ -21,15 +21,11 @@ def _own(turn: Turn, argument: str):
         if argument.isdigit() and len(argument) < 12 else None
 
 
-def _gone(turn: Turn) -> None:
-    turn.toast = turn._("That button no longer works.")
-    show_menu(turn)
-
 
 def on_later(turn: Turn) -> None:
     nudge = _own(turn, turn.input.callback.argument)
     if nudge is None or nudge.state != "sent":
-        _gone(turn)
+        button_gone(turn)
         return
     _ = turn._
     labels = {1: _("Tomorrow"), 3: _("In three days"), 7: _("Next week")}
@@ -43,7 +39,7 @@ def on_snooze(turn: Turn) -> None:
     nudge = _own(turn, pieces[0]) if len(pieces) == 2 else None
     days = int(pieces[1]) if nudge is not None and pieces[1].isdigit() else None
     if nudge is None or days not in SNOOZE_DAYS or nudge.state != "sent" or nudge.answer is not None:
-        _gone(turn)
+        button_gone(turn)
         return
     outbox.answer(turn.session, nudge=nudge, answer="later")
     outbox.plan(turn.session, person_id=nudge.person_id, rule=nudge.rule, subject=nudge.subject,
@@ -56,7 +52,7 @@ def on_snooze(turn: Turn) -> None:
 def on_not_interested(turn: Turn) -> None:
     nudge = _own(turn, turn.input.callback.argument)
     if nudge is None or nudge.state != "sent":
-        _gone(turn)
+        button_gone(turn)
         return
     outbox.answer(turn.session, nudge=nudge, answer="not_interested")
     outbox.cancel_open(turn.session, person_id=turn.person.id, rule=nudge.rule, subject=nudge.subject,

@@ -14,7 +14,7 @@ from bot.i18n import N_
 from bot.store import audit, courses, signups
 from bot.store.models import CourseEvent, Person, SignUp
 from dialogues.courses import application_line, closed, today, unavailable
-from dialogues.menu import show_menu
+from dialogues.menu import button_gone, show_menu
 from dialogues.router import Dialogue, rows
 from dialogues.turn import Button, Turn
 
@@ -36,10 +36,6 @@ def _number(turn: Turn, *, parts: int = 1) -> list[int] | None:
     return [int(p) for p in pieces]
 
 
-def _gone(turn: Turn) -> None:
-    turn.toast = turn._("That button no longer works.")
-    show_menu(turn)
-
 
 def _event(turn: Turn) -> CourseEvent | None:
     numbers = _number(turn)
@@ -49,7 +45,7 @@ def _event(turn: Turn) -> CourseEvent | None:
 def on_want(turn: Turn) -> None:
     event = _event(turn)
     if event is None:
-        _gone(turn)
+        button_gone(turn)
         return
     _ = turn._
     problem = unavailable(turn, event) or (application_line(turn, event) if closed(turn, event) else "")
@@ -93,7 +89,7 @@ def on_yes(turn: Turn) -> None:
     keys = framework.current().area_keys
     shared = keys[numbers[1]] if event is not None and len(numbers) == 2 and numbers[1] < len(keys) else None
     if event is None or (len(numbers) == 2 and shared is None) or unavailable(turn, event) or closed(turn, event):
-        _gone(turn)
+        button_gone(turn)
         return
     managers = signups.managers_for(turn.session, person=turn.person)
     approval = signups.approval_required(turn.session, person=turn.person) and bool(managers)
@@ -156,7 +152,7 @@ def _decide(turn: Turn, approved: bool) -> None:
     is_manager = employee is not None and turn.person.id in {
         m.id for m in signups.managers_for(turn.session, person=employee)}
     if signed is None or not is_manager or signed.approval != "pending" or signed.state == "cancelled":
-        _gone(turn)
+        button_gone(turn)
         return
     event = courses.event(turn.session, signed.event_id)
     signups.decide(turn.session, signed=signed, approved=approved, by=turn.person.id)
@@ -228,7 +224,7 @@ def _own(turn: Turn, parts: int = 1) -> tuple[SignUp | None, list[int]]:
 def on_show(turn: Turn) -> None:
     signed, _numbers = _own(turn)
     if signed is None:
-        _gone(turn)
+        button_gone(turn)
         return
     show_sign_up(turn, signed)
 
@@ -251,7 +247,7 @@ def on_step(turn: Turn) -> None:
     states = signups.STATES
     new = states[numbers[1]] if signed is not None and numbers[1] < len(states) else None
     if signed is None or new not in signups.NEXT.get(signed.state, ()) or signed.approval in ("pending", "declined"):
-        _gone(turn)
+        button_gone(turn)
         return
     signups.move(turn.session, signed=signed, state=new, by=turn.person.id)
     audit.record(turn.session, action=f"signup.{new}", actor_person_id=turn.person.id, sign_up_id=signed.id)
@@ -262,7 +258,7 @@ def on_step(turn: Turn) -> None:
 def on_cancel(turn: Turn) -> None:
     signed, _numbers = _own(turn)
     if signed is None or signed.state in ("cancelled", "completed"):
-        _gone(turn)
+        button_gone(turn)
         return
     event = courses.event(turn.session, signed.event_id)
     turn.say(turn._("Cancel your sign-up for “{title}”?", title=event.title),
@@ -273,7 +269,7 @@ def on_cancel(turn: Turn) -> None:
 def on_cancel_yes(turn: Turn) -> None:
     signed, _numbers = _own(turn)
     if signed is None or signed.state in ("cancelled", "completed"):
-        _gone(turn)
+        button_gone(turn)
         return
     signups.move(turn.session, signed=signed, state="cancelled", by=turn.person.id)
     audit.record(turn.session, action="signup.cancelled", actor_person_id=turn.person.id, sign_up_id=signed.id)

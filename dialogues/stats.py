@@ -16,7 +16,7 @@ from bot.stats import FIGURES, GENDER_GROUPS, PEOPLE_FIGURES, PERIODS, STATES, P
 from bot.store import audit
 from bot.store.models import utcnow
 from bot.teams import organisations_coordinated
-from dialogues.menu import show_menu
+from dialogues.menu import button_gone
 from dialogues.router import Dialogue, rows
 from dialogues.signup import STATE_LABELS
 from dialogues.turn import Button, Turn
@@ -57,10 +57,6 @@ def on_show(turn: Turn) -> None:
     show(turn, turn.input.callback.argument, edit=True)
 
 
-def _gone(turn: Turn) -> None:
-    turn.toast = turn._("That button no longer works.")
-    show_menu(turn)
-
 
 def _count(turn: Turn, value: int | None, min_group: int) -> str:
     return turn.t.number(value) if value is not None else turn._("fewer than {n}", n=min_group)
@@ -77,23 +73,17 @@ def _figure_line(turn: Turn, found: ProjectFigures, figure: str) -> str:
     share, target = found.share(figure), found.targets.get(figure)
     if share is not None:
         return _("{figure}: {value} of {target} ({percent})", figure=_(FIGURE_LABELS[figure]), value=value,
-                 target=turn.t.number(target), percent=_percent(turn.t, share))
+                 target=turn.t.number(target), percent=turn.t.percent(share))
     if target:
         return _("{figure}: {value} (target {target})", figure=_(FIGURE_LABELS[figure]), value=value,
                  target=turn.t.number(target))
     return _("{figure}: {value}", figure=_(FIGURE_LABELS[figure]), value=value)
 
 
-def _percent(t: Translator, share: float) -> str:
-    from babel.numbers import format_percent
-
-    return format_percent(share, locale=t.locale)
-
-
 def show(turn: Turn, key: str, *, edit: bool = False) -> None:
     found = _figures(turn, key)
     if found is None:
-        _gone(turn)
+        button_gone(turn)
         return
     _ = turn._
     audit.record(turn.session, action="stats.viewed", actor_person_id=turn.person.id, period=key)
@@ -131,7 +121,7 @@ def on_organisations(turn: Turn) -> None:
     key = turn.input.callback.argument
     found = _figures(turn, key)
     if found is None:
-        _gone(turn)
+        button_gone(turn)
         return
     _ = turn._
     audit.record(turn.session, action="stats.viewed", actor_person_id=turn.person.id, period=key,
@@ -190,7 +180,7 @@ def on_xlsx(turn: Turn) -> None:
     key = turn.input.callback.argument
     found = _figures(turn, key)
     if found is None:
-        _gone(turn)
+        button_gone(turn)
         return
     audit.record(turn.session, action="stats.exported", actor_person_id=turn.person.id, period=key, format="xlsx")
     turn.send_document(_filename(turn, key, "xlsx"), workbook(turn.t, found, project=turn.config.project.name),
@@ -201,7 +191,7 @@ def on_csv(turn: Turn) -> None:
     key = turn.input.callback.argument
     found = _figures(turn, key)
     if found is None:
-        _gone(turn)
+        button_gone(turn)
         return
     audit.record(turn.session, action="stats.exported", actor_person_id=turn.person.id, period=key, format="csv")
     turn.send_document(_filename(turn, key, "csv"), exports.csv_bytes(table(turn.t, found)),

@@ -16,7 +16,7 @@ from bot.i18n import Translator
 from bot.store import assessments, audit, outbox
 from bot.store.models import utcnow
 from bot.teams import Scope, TeamSummary, members, scopes_managed, summary
-from dialogues.menu import show_menu
+from dialogues.menu import button_gone
 from dialogues.router import Dialogue, rows
 from dialogues.turn import Button, Turn
 
@@ -48,14 +48,10 @@ def on_team(turn: Turn) -> None:
 def on_show(turn: Turn) -> None:
     teams = _scope(turn, turn.input.callback.argument)
     if teams is None:
-        _gone(turn)
+        button_gone(turn)
         return
     show(turn, teams)
 
-
-def _gone(turn: Turn) -> None:
-    turn.toast = turn._("That button no longer works.")
-    show_menu(turn)
 
 
 def _label(scopes: list[Scope]) -> str:
@@ -118,7 +114,7 @@ def _chart(t: Translator, found: TeamSummary) -> bytes:
 def on_xlsx(turn: Turn) -> None:
     teams = _scope(turn, turn.input.callback.argument)
     if teams is None:
-        _gone(turn)
+        button_gone(turn)
         return
     _ = turn._
     found = summary(turn.session, scopes=teams, min_group=turn.config.min_group_size, now=utcnow())
@@ -143,7 +139,7 @@ def on_nudge(turn: Turn) -> None:
     """Plan a reminder for each member who has not assessed; the manager is not told who they are."""
     teams = _scope(turn, turn.input.callback.argument)
     if teams is None:
-        _gone(turn)
+        button_gone(turn)
         return
     week = datetime.now(turn.config.tz).strftime("%G-%V")
     for person in members(turn.session, scopes=teams):

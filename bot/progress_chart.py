@@ -11,7 +11,8 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
 from bot.competence.chart import DPI, INK, LABEL_PT, LEVEL_PT, MUTED, OWN_COLOUR, TARGET_COLOUR, TITLE_PT, WIDTH_PX, \
-    _font, _wrap
+    _wrap
+from bot.fonts import font
 
 
 @dataclass(frozen=True)
@@ -35,12 +36,12 @@ def render_progress(rows: list[ProgressRow], title: str, *, rtl: bool = False) -
     ax.axvline(1.0, color=TARGET_COLOUR, linewidth=4, zorder=3)
     for position, row in zip(positions, rows):
         ax.text(row.share + 0.03 * limit, position, row.note, va="center", ha="right" if rtl else "left",
-                color=INK, fontproperties=_font(LEVEL_PT), **no_math)
+                color=INK, fontproperties=font(LEVEL_PT), **no_math)
     ax.set_xlim((limit, 0) if rtl else (0, limit))
     ax.set_ylim(len(rows) - 0.5, -0.5)
     ticks = [t / 4 for t in range(0, int(limit * 4) + 1)]
-    ax.set_xticks(ticks, [f"{round(t * 100)} %" for t in ticks], fontproperties=_font(LEVEL_PT), color=MUTED)
-    ax.set_yticks(positions, [_wrap(row.label, 20) for row in rows], fontproperties=_font(LABEL_PT), color=INK,
+    ax.set_xticks(ticks, [f"{round(t * 100)} %" for t in ticks], fontproperties=font(LEVEL_PT), color=MUTED)
+    ax.set_yticks(positions, [_wrap(row.label, 20) for row in rows], fontproperties=font(LABEL_PT), color=INK,
                   **no_math)
     ax.tick_params(axis="y", length=0, right=rtl, labelright=rtl, left=not rtl, labelleft=not rtl)
     ax.tick_params(axis="x", length=0)
@@ -48,7 +49,7 @@ def render_progress(rows: list[ProgressRow], title: str, *, rtl: bool = False) -
     ax.set_axisbelow(True)
     for side in ("top", "left", "right"):
         ax.spines[side].set_visible(False)
-    fig.suptitle(_wrap(title, 48), fontproperties=_font(TITLE_PT), color=INK, **no_math)
+    fig.suptitle(_wrap(title, 48), fontproperties=font(TITLE_PT), color=INK, **no_math)
     buf = io.BytesIO()
     fig.savefig(buf, format="png", metadata={"Software": None})
     return buf.getvalue()

@@ -12,7 +12,6 @@ from dataclasses import dataclass
 
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
-from matplotlib.font_manager import FontProperties
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
@@ -41,10 +40,6 @@ class ChartText:                    # all already translated by the caller
     previous: str                   # legend: "Last time" (shown only if some area has a previous level)
     not_assessed: str               # written in the row of an area with current None
     levels: tuple[str, str, str, str]  # short names of levels 1..4
-
-
-def _font(size: float) -> FontProperties:
-    return font(size)  # DejaVu Sans, then Abyssinica SIL for Ethiopic (bot/fonts.py)
 
 
 def _wrap(text: str, width: int, lines: int = 2) -> str:
@@ -87,7 +82,7 @@ def render_profile(areas: list[ChartArea], text: ChartText, *, rtl: bool = False
     ax = fig.add_subplot()
 
     def width(s: str, pt: float) -> float:
-        return renderer.get_text_width_height_descent(s, _font(pt), ismath=False)[0]
+        return renderer.get_text_width_height_descent(s, font(pt), ismath=False)[0]
 
     # Room per level name: what the area labels leave of the width, shared by 4 ticks, minus a gap.
     labels = [_wrap(a.label, 20) for a in areas]
@@ -106,12 +101,12 @@ def render_profile(areas: list[ChartArea], text: ChartText, *, rtl: bool = False
     for r, a in zip(rows, areas):
         if a.current is None:  # an empty row would read as level 0; say what it means instead
             ax.text(0.08, r, text.not_assessed, va="center", ha="right" if rtl else "left",
-                    color=MUTED, fontproperties=_font(LEVEL_PT), **no_math)
+                    color=MUTED, fontproperties=font(LEVEL_PT), **no_math)
 
     ax.set_xlim((4.05, 0) if rtl else (0, 4.05))  # reversed for rtl: bars grow right-to-left
     ax.set_ylim(len(areas) - 0.5, -0.5)            # first area on top
-    ax.set_xticks([1, 2, 3, 4], levels, fontproperties=_font(level_pt), **no_math)
-    ax.set_yticks(list(rows), labels, fontproperties=_font(LABEL_PT), color=INK, **no_math)
+    ax.set_xticks([1, 2, 3, 4], levels, fontproperties=font(level_pt), **no_math)
+    ax.set_yticks(list(rows), labels, fontproperties=font(LABEL_PT), color=INK, **no_math)
     ax.tick_params(axis="y", length=0, right=rtl, labelright=rtl, left=not rtl, labelleft=not rtl)
     ax.tick_params(axis="x", length=0, colors=INK)
     ax.grid(axis="x", color="#dddddd", linewidth=1, zorder=0)
@@ -129,10 +124,10 @@ def render_profile(areas: list[ChartArea], text: ChartText, *, rtl: bool = False
     # Anchored to the axes (not the figure) so constrained layout stacks it under the title.
     legend = ax.legend(handles=handles[::-1] if rtl else handles, loc="lower center",
                        bbox_to_anchor=(0.5, 1.0), ncols=len(handles), frameon=False, borderaxespad=0.2,
-                       prop=_font(LEGEND_PT), markerfirst=not rtl, handlelength=1.4, columnspacing=1.6)
+                       prop=font(LEGEND_PT), markerfirst=not rtl, handlelength=1.4, columnspacing=1.6)
     for label in legend.get_texts():  # legend labels parse mathtext unless told not to
         label.set_parse_math(False)
-    fig.suptitle(_wrap(text.title, 48), fontproperties=_font(TITLE_PT), color=INK, **no_math)
+    fig.suptitle(_wrap(text.title, 48), fontproperties=font(TITLE_PT), color=INK, **no_math)
 
     buf = io.BytesIO()
     # No Software/date chunks, so the bytes depend on the input only.

@@ -13,7 +13,7 @@ from functools import lru_cache
 from babel import Locale, UnknownLocaleError
 from babel.lists import format_list
 from babel.dates import format_date, format_datetime, format_skeleton, format_time, get_day_names
-from babel.numbers import format_decimal
+from babel.numbers import format_decimal, format_percent
 from babel.support import NullTranslations, Translations
 
 from bot.config import PROJECT_ROOT
@@ -94,6 +94,10 @@ class Translator:
 
     def number(self, value) -> str:
         return format_decimal(value, locale=self.locale)
+
+    def percent(self, share: float) -> str:
+        """A share such as 0.5 as the locale writes a percentage ("50 %" in Swedish, "50%" in English)."""
+        return format_percent(share, locale=self.locale)
 
     def decimal(self, value: float) -> str:
         """A level such as 2.5 with at most one decimal, in the locale's way ("2,5" in Swedish)."""

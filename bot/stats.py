@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 from sqlmodel import Session, col, select
 
 from bot.store import analyses
-from bot.store.models import Assessment, Membership, Organisation, Person, Role, SignUp, SignUpStep
+from bot.store.models import GENDERS, Assessment, Membership, Organisation, Person, Role, SignUp, SignUpStep
 from bot.teams import shown
 
 FIGURES = ("organisations", "people", "assessed", "signed_up", "completed", "analyses")
@@ -23,7 +23,8 @@ PEOPLE_FIGURES = ("people", "assessed", "signed_up", "completed")
 PERIODS = ("project", "year", "month", "last_month")
 SIGNED_UP = ("applied", "admitted", "started", "completed")  # a sign-up that went further than "interested"
 STATES = ("interested", "applied", "admitted", "started", "completed", "cancelled")
-GENDER_GROUPS = ("woman", "man", "other", "unstated")  # "unstated": chose not to say, or never answered
+SAID = tuple(g for g in GENDERS if g != "unsaid")
+GENDER_GROUPS = (*SAID, "unstated")  # "unstated": chose not to say, or never answered
 
 
 @dataclass(frozen=True)
@@ -156,5 +157,5 @@ def _split(people: set[int], genders: dict[int, str | None]) -> dict[str, int]:
     counts = dict.fromkeys(GENDER_GROUPS, 0)
     for person_id in people:
         gender = genders.get(person_id)
-        counts[gender if gender in ("woman", "man", "other") else "unstated"] += 1
+        counts[gender if gender in SAID else "unstated"] += 1
     return counts

@@ -45,6 +45,8 @@ COMMANDS = (
     ("stats", N_("Project figures (for coordinators)")),
     ("language", N_("Change language")),
     ("privacy", N_("Your data and privacy")),
+    ("mydata", N_("Show my data")),
+    ("delete", N_("Delete my data")),
     ("reminders", N_("When reminders come")),
     ("stop", N_("No more reminders")),
     ("resume", N_("Reminders on again")),

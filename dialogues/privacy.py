@@ -95,7 +95,7 @@ def on_resume(turn: Turn) -> None:
 
 dialogue = Dialogue(
     name="privacy",
-    commands={"privacy": show_privacy},
+    commands={"privacy": show_privacy, "mydata": on_export, "delete": on_delete},
     buttons={"show": lambda turn: show_privacy(turn, edit=True), "export": on_export, "delete": on_delete,
              "delete_yes": on_delete_confirmed, "gender": on_gender},
     intents={"privacy_info": show_privacy, "delete_my_data": on_delete},

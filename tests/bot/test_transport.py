@@ -136,7 +136,7 @@ def test_command_menu_is_set_per_language(kompis):
     en = next(v for k, v in by_lang.items() if k.endswith("en"))
     assert sv["language"] == "Byt språk" and en["language"] == "Change language"
     assert set(sv) == set(en) == {"start", "menu", "assess", "results", "courses", "mycourses", "team", "broadcast",
-                                  "organisations", "stats", "reminders", "language", "privacy", "stop", "resume", "help"}
+                                  "organisations", "stats", "reminders", "language", "privacy", "mydata", "delete", "stop", "resume", "help"}
     assert sv["assess"] == "Kolla vad jag kan"
 
 

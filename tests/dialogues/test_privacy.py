@@ -42,3 +42,22 @@ def test_see_and_delete_my_data(kompis):
         assert all(e.actor_person_id is None for e in session.exec(select(AuditEvent)))
     eva.says("/menu")
     eva.sees("Hi! I am Kompis")  # a stranger again
+
+
+def test_mydata_and_delete_commands(kompis):
+    ola = kompis.onboarded_user("sv", invite=make_invite(kompis.store))
+    ola.says("/mydata")
+    ola.sees("Här är allt som Kompis har sparat om dig.")
+    [document] = [m for m in kompis.client.messages(ola.id) if m.get("document")]
+    assert json.loads(kompis.client.file(document["document"]["file_id"]))["telegram_user_id"] == ola.id
+    ola.says("/delete")
+    ola.sees("Vill du radera alla dina uppgifter?")
+    ola.presses("Ja, radera allt")
+    ola.sees("Allt som Kompis visste om dig är raderat.")
+    with kompis.store.session() as session:
+        assert session.exec(select(Person)).all() == []
+        actions = [e.action for e in session.exec(select(AuditEvent))]
+        assert "person.exported" in actions and actions[-1] == "person.deleted"
+    stranger = kompis.user(language_code="sv")
+    stranger.says("/delete")  # nothing stored: nothing to delete, and no crash
+    stranger.sees("Just nu är inget om dig sparat.")

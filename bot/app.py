@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import secrets
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, replace
 from datetime import timedelta
@@ -183,7 +182,8 @@ def run_polling(application: Application) -> None:
 
 def run_webhook(application: Application, config: Config) -> None:
     """Several processes can share one webhook behind a load balancer; Telegram signs with the secret."""
-    secret = config.webhook.secret or secrets.token_urlsafe(32)
+    secret = config.webhook.secret  # required by the config when webhook.url is set
+    assert secret, "load_config refuses a webhook without a secret"
     url = config.webhook.url.rstrip("/")
     path = url.split("://", 1)[1].partition("/")[2]
     application.run_webhook(

@@ -222,6 +222,11 @@ def _build(raw: dict, *, token: str | None, base_dir: Path) -> Config:
     secret = webhook_raw.get("secret")
     if secret is not None and (not isinstance(secret, str) or not _SECRET_RE.match(secret)):
         raise ConfigError("webhook.secret", "may only hold 1-256 letters, digits, '_' and '-'")
+    if webhook_url and not secret:
+        # Without it anyone who finds the URL could post updates as any user; and every process behind the
+        # load balancer must check the same secret, so none may make up its own.
+        raise ConfigError("webhook.secret", "is required when webhook.url is set (WEBHOOK_SECRET, shared by "
+                                            "every bot process)")
     webhook = WebhookConfig(
         url=webhook_url or None,
         listen=str(webhook_raw.get("listen", "127.0.0.1")),

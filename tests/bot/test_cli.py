@@ -186,9 +186,19 @@ def test_run_as_a_webhook_with_a_secret_token(env, local_api, tmp_path):
 
         refused = httpx.post(f"http://127.0.0.1:{port}/kompis-hook", json={"update_id": 1})
         assert refused.status_code == 403
+        forged = httpx.post(f"http://127.0.0.1:{port}/kompis-hook", json={"update_id": 2},
+                            headers={"X-Telegram-Bot-Api-Secret-Token": "a-guess"})
+        assert forged.status_code == 403
     finally:
         out = _stop(process)
     assert "running as a webhook" in out and "Traceback" not in out
+
+
+def test_a_webhook_without_its_secret_does_not_start(env):
+    result = kompis("run", "--no-nlu", env={**env, "TELEGRAM_BOT_TOKEN": TOKEN,
+                                            "WEBHOOK_URL": "https://kompis.example.org/hook"})
+    assert result.returncode != 0
+    assert "webhook.secret" in result.stderr and "required" in result.stderr and "Traceback" not in result.stderr
 
 
 def test_importing_a_catalog_with_broken_records_reports_each(env, tmp_path):

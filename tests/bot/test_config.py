@@ -52,6 +52,7 @@ def test_environment_overrides_secrets_and_urls():
     ("", {"TELEGRAM_BOT_TOKEN": "not a token"}, "TELEGRAM_BOT_TOKEN"),
     ("", {"TELEGRAM_BASE_URL": "ftp://x"}, "telegram.base_url"),
     ("", {"WEBHOOK_SECRET": "has spaces in it"}, "webhook.secret"),
+    ("", {"WEBHOOK_URL": "https://kompis.example.org/hook"}, "webhook.secret"),  # a webhook needs its secret
     ("reminders:\n  window: {days: mon-fry}\n", {}, "reminders.window"),
     ("reminders:\n  per_week: 0\n", {}, "reminders.per_week"),
     ("reminders:\n  per_second: 50\n", {}, "reminders.per_second"),

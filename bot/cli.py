@@ -14,6 +14,7 @@ from urllib.parse import urlsplit
 
 import typer
 
+from bot import logs
 from bot.config import PROJECT_ROOT, Config, ConfigError, load_config
 from bot.store import invites, migrate, organisations
 from bot.store.db import Store
@@ -57,13 +58,6 @@ def _store(config: Config, *, upgrade: bool = False) -> Store:
     return store
 
 
-def _logging(verbose: bool) -> None:
-    logging.basicConfig(level=logging.DEBUG if verbose else logging.INFO,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    for noisy in ("httpx", "httpcore", "aiohttp.access", "telegram.ext.Updater"):
-        logging.getLogger(noisy).setLevel(logging.WARNING)
-
-
 NLU_OPTION = typer.Option(True, "--nlu/--no-nlu",
                           help="Start the local Rasa NLU server when nlu.url is on this machine and none answers.")
 
@@ -100,7 +94,7 @@ def run(verbose: bool = typer.Option(False, "--verbose", "-v"), nlu: bool = NLU_
     if not config.token:
         chat(verbose=verbose, nlu=nlu)
         return
-    _logging(verbose)
+    logs.configure(verbose, config=config)
     store = _store(config)
     with _nlu_server(config, nlu) as config:
         application = build_application(config, store, token=config.token)
@@ -129,7 +123,7 @@ def worker(verbose: bool = typer.Option(False, "--verbose", "-v"),
     if not config.token:
         typer.echo("A worker sends through the Bot API: set TELEGRAM_BOT_TOKEN (and TELEGRAM_BASE_URL).", err=True)
         raise typer.Exit(2)
-    _logging(verbose)
+    logs.configure(verbose, config=config)
     store = _store(config)
     i18n = I18n(config.languages, config.default_language)
     label = name or f"{os.uname().nodename}:{os.getpid()}"
@@ -154,15 +148,14 @@ def chat(verbose: bool = typer.Option(False, "--verbose", "-v"), nlu: bool = NLU
     from bot.localapi import LocalApiClient
     from bot.terminal import TerminalChat, stdin_lines
 
-    logging.basicConfig(level=logging.DEBUG if verbose else logging.WARNING,
-                        format="%(levelname)s %(name)s: %(message)s")
     config = _config()
+    logs.configure(verbose, config=config, quiet_level=logging.WARNING, fmt="%(levelname)s %(name)s: %(message)s")
     store = _store(config, upgrade=True)  # a local chat on the default SQLite file: migrate without asking
     user = {"id": 424242, "first_name": "Du", "language_code": "sv"}
 
     async def main(config: Config) -> None:
         async with local_bot(config, store) as (server, _application):
-            typer.echo(f"Local Bot API at {server.base_url}<token> (database: {config.database_url})")
+            typer.echo(f"Local Bot API at {server.base_url}<token> (database: {logs.shown_url(config.database_url)})")
             client = LocalApiClient(server.root_url, _application.bot.token)
             try:
                 await TerminalChat(client, user, files_dir=PROJECT_ROOT / "var" / "chat-files").run(stdin_lines())

@@ -19,6 +19,7 @@ from urllib.parse import urlsplit
 
 import httpx
 
+from bot import logs
 from bot.config import PROJECT_ROOT
 
 log = logging.getLogger(__name__)
@@ -67,6 +68,7 @@ class RasaServer:
         self.model = model or current_model()
         self.host, self.port = host, port or free_port(host)
         self.token = token or secrets.token_urlsafe(24)
+        logs.hide(self.token)
         self.log_path = log_path or PROJECT_ROOT / "var" / "rasa.log"
         self.rasa = rasa
         self.process: subprocess.Popen | None = None

@@ -2,12 +2,17 @@
 
 SQLite is the embedded default for one process: WAL so readers do not block the writer, foreign keys on,
 a busy timeout so a second writer waits instead of failing, and `BEGIN IMMEDIATE` so a transaction that
-will write takes the write lock up front instead of failing halfway when it upgrades from reading.
+will write takes the write lock up front instead of failing halfway when it upgrades from reading. SQLite lets
+one such transaction in at a time; the threads of one process queue for it on a lock of their own (`Store.session`)
+rather than in SQLite's busy handler, which polls with growing sleeps (up to 100 ms each) and lets a waiting
+thread miss its turn again and again under load (bench/updates.py: press p99 from about a second down).
+The busy timeout still covers other processes on the same file (`kompis worker`).
 PostgreSQL (psycopg 3) is the engine for several processes.
 """
 
 from __future__ import annotations
 
+import threading
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
@@ -36,11 +41,12 @@ def make_engine(url: str, *, echo: bool = False) -> Engine:
         engine = create_engine(
             url,
             echo=echo,
+            hide_parameters=True,  # errors and echo name no values: they may be what people wrote
             connect_args={"check_same_thread": False, "timeout": SQLITE_BUSY_TIMEOUT_MS / 1000},
         )
         _configure_sqlite(engine)
         return engine
-    return create_engine(url, echo=echo, pool_pre_ping=True, pool_size=10, max_overflow=10)
+    return create_engine(url, echo=echo, hide_parameters=True, pool_pre_ping=True, pool_size=10, max_overflow=10)
 
 
 def _configure_sqlite(engine: Engine) -> None:
@@ -66,6 +72,9 @@ class Store:
     def __init__(self, url: str, *, echo: bool = False):
         self.url = normalise_url(url)
         self.engine = make_engine(self.url, echo=echo)
+        # SQLite: one transaction at a time in this process (see the module docstring). Re-entrant, so that a
+        # session opened inside another in the same thread behaves as it did without the lock.
+        self._one_at_a_time = threading.RLock() if self.engine.dialect.name == "sqlite" else None
 
     @property
     def is_postgresql(self) -> bool:
@@ -74,13 +83,25 @@ class Store:
     @contextmanager
     def session(self) -> Iterator[Session]:
         """One transaction: committed when the block ends normally, rolled back when it raises."""
-        with Session(self.engine, expire_on_commit=False) as session:
+        with self._in_turn(), Session(self.engine, expire_on_commit=False) as session:
             try:
                 yield session
                 session.commit()
             except BaseException:
                 session.rollback()
                 raise
+
+    @contextmanager
+    def _in_turn(self) -> Iterator[None]:
+        """SQLite: wait for this process's other transactions to end. Never longer than SQLite itself would
+        wait: after the busy timeout the session goes ahead and meets SQLite's own "database is locked"."""
+        lock = self._one_at_a_time
+        acquired = lock.acquire(timeout=SQLITE_BUSY_TIMEOUT_MS / 1000) if lock is not None else False
+        try:
+            yield
+        finally:
+            if acquired:
+                lock.release()
 
     def dispose(self) -> None:
         self.engine.dispose()

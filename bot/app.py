@@ -16,11 +16,13 @@ from typing import AsyncIterator
 from telegram import BotCommand, Update
 from telegram.ext import Application, ContextTypes, TypeHandler
 
+from bot import retention
 from bot.config import Config
 from bot.i18n import I18n, N_
 from bot.nlu import NluClient
 from bot.processor import PerChatUpdateProcessor
 from bot.store.db import Store
+from bot.store.models import utcnow
 from bot.transport import Delivery, Outcome, TurnRunner
 from bot.updates import Incoming, MemberChange, read_update
 from dialogues import build_router
@@ -150,13 +152,22 @@ async def _on_shutdown(application: Application) -> None:
     await application.bot_data["kompis"].nlu.close()
 
 
+def _retention(kompis: Kompis) -> None:
+    with kompis.store.session() as session:
+        done = retention.sweep(session, config=kompis.config, now=utcnow())
+    if done.warned or done.deleted:
+        log.info("retention: %d warned, %d deleted after being inactive", done.warned, done.deleted)
+
+
 async def _housekeeping(kompis: Kompis) -> None:
-    """Forget handled update ids once Telegram can no longer send them again (it keeps updates 24 hours)."""
+    """Forget handled update ids once Telegram can no longer send them again (it keeps updates 24 hours);
+    warn and delete people inactive past the retention time (bot/retention.py)."""
     while True:
-        try:
-            await asyncio.to_thread(kompis.runner.forget_old_updates, UPDATE_MEMORY)
-        except Exception:  # a store hiccup must not end housekeeping for the life of the process
-            log.warning("housekeeping failed; trying again later", exc_info=True)
+        for chore in (lambda: kompis.runner.forget_old_updates(UPDATE_MEMORY), lambda: _retention(kompis)):
+            try:
+                await asyncio.to_thread(chore)
+            except Exception:  # a store hiccup must not end housekeeping for the life of the process
+                log.warning("housekeeping failed; trying again later", exc_info=True)
         await asyncio.sleep(HOUSEKEEPING_EVERY.total_seconds())
 
 

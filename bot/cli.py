@@ -341,6 +341,24 @@ def stats(
         typer.echo(f"wrote {xlsx_path}", err=True)
 
 
+@app.command("retention")
+def retention_now(dry_run: bool = typer.Option(False, "--dry-run", help="Only count; change nothing")) -> None:
+    """Apply the retention rule now (every bot process does so hourly): warn people inactive for long, delete
+    those warned long enough ago who did not come back."""
+    from bot import retention
+    from bot.store.models import utcnow
+
+    config = _config()
+    store = _store(config)
+    with store.session() as session:
+        done = retention.sweep(session, config=config, now=utcnow(), dry_run=dry_run)
+        if dry_run:
+            session.rollback()
+    typer.echo(f"{'would warn' if dry_run else 'warned'} {done.warned}, "
+               f"{'would delete' if dry_run else 'deleted'} {done.deleted} "
+               f"(inactive for {config.retention_months} months, warned {config.retention_warning_days} days before)")
+
+
 @app.command("reminder-effect")
 def reminder_effect() -> None:
     """Do reminders work? Per rule and variant: chains done within 14 days, against the control group."""

@@ -90,6 +90,8 @@ class Config:
     invite_valid_days: int = 30
     invite_max_uses: int = 200
     min_group_size: int = 3
+    retention_months: int = 18  # a person inactive this long is deleted (privacy.retention)
+    retention_warning_days: int = 30  # … after a warning this many days before
     susa_navet_url: str | None = None  # the live EMIL 3 API; None: courses come from files only
     reminders: RemindersConfig = field(default_factory=RemindersConfig)
     project: ProjectConfig = field(default_factory=ProjectConfig)
@@ -247,6 +249,12 @@ def _build(raw: dict, *, token: str | None, base_dir: Path) -> Config:
     courses_raw = _section(raw, "courses")
     project = _project(_section(raw, "project"))
     susa_navet_url = courses_raw.get("susa_navet_url")
+    retention_raw = _section(privacy_raw, "retention")
+    retention_months = _number(retention_raw, "inactive_months", "privacy.retention.inactive_months", 18, int, 1)
+    retention_warning_days = _number(retention_raw, "warning_days", "privacy.retention.warning_days", 30, int, 1)
+    if retention_warning_days >= retention_months * 28:
+        raise ConfigError("privacy.retention.warning_days", "must be shorter than inactive_months")
+
     return Config(
         languages=languages,
         default_language=default_language,
@@ -261,6 +269,8 @@ def _build(raw: dict, *, token: str | None, base_dir: Path) -> Config:
         invite_valid_days=_number(invites_raw, "valid_days", "invites.valid_days", 30, int, 1),
         invite_max_uses=_number(invites_raw, "max_uses", "invites.max_uses", 200, int, 1),
         min_group_size=_number(privacy_raw, "min_group_size", "privacy.min_group_size", 3, int, 1),
+        retention_months=retention_months,
+        retention_warning_days=retention_warning_days,
         susa_navet_url=_url(susa_navet_url, "courses.susa_navet_url") if susa_navet_url else None,
         reminders=reminders,
         project=project,

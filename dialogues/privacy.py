@@ -11,14 +11,19 @@ from dialogues.turn import Button, Turn
 
 
 def what_we_store(turn: Turn) -> str:
-    """The same plain words in the consent step and in /privacy."""
-    return turn._(
-        "Kompis saves your Telegram ID, your language, your role at work, and which workplace and team you belong "
-        "to. It also saves your own answers about what you know, and the courses you choose.\n"
-        "We use this only to help you find courses and to remind you about them.\n"
-        "Your answers are shown only to you. Your manager only sees totals for the whole team.\n"
-        "You can see or delete your data at any time with /privacy."
-    ) + "\n" + turn._("If you choose to, Kompis also saves your gender, which is only ever counted in totals.")
+    """The same plain words in the consent step and in /privacy: the short form of docs/privacy.md."""
+    return "\n".join((
+        turn._("Kompis saves your Telegram ID, your language, your role at work, and which workplace and team you "
+               "belong to. It also saves your own answers about what you know, and the courses you choose.\n"
+               "We use this only to help you find courses and to remind you about them.\n"
+               "Your answers are shown only to you. Your manager only sees totals for the whole team.\n"
+               "You can see or delete your data at any time with /privacy."),
+        turn._("If you choose to, Kompis also saves your gender, which is only ever counted in totals."),
+        turn.t.ngettext("If you do not use Kompis for {n} month, everything about you is deleted. You get a message "
+                        "before that.",
+                        "If you do not use Kompis for {n} months, everything about you is deleted. You get a message "
+                        "before that.", turn.config.retention_months),
+    ))
 
 
 def show_privacy(turn: Turn, *, edit: bool = False) -> None:
@@ -86,6 +91,15 @@ def on_delete_confirmed(turn: Turn) -> None:
     turn.say(farewell, edit=True)
 
 
+def on_keep(turn: Turn) -> None:
+    """The answer to the retention warning: this press is activity, so nothing is deleted (TurnRunner notes it)."""
+    if turn.person is None:
+        show_privacy(turn, edit=True)
+        return
+    turn.say(turn._("Good, Kompis keeps your data."), edit=True)
+    show_menu(turn)
+
+
 def on_resume(turn: Turn) -> None:
     if turn.state.step == "confirm_delete":
         on_delete(turn)
@@ -97,7 +111,7 @@ dialogue = Dialogue(
     name="privacy",
     commands={"privacy": show_privacy, "mydata": on_export, "delete": on_delete},
     buttons={"show": lambda turn: show_privacy(turn, edit=True), "export": on_export, "delete": on_delete,
-             "delete_yes": on_delete_confirmed, "gender": on_gender},
+             "delete_yes": on_delete_confirmed, "gender": on_gender, "keep": on_keep},
     intents={"privacy_info": show_privacy, "delete_my_data": on_delete},
     on_resume=on_resume,
     needs_consent=False,

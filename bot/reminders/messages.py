@@ -128,6 +128,19 @@ def _team_invite(session, nudge, person, t, payload) -> ReminderText | None:
     return ReminderText(text, _own_buttons(t, nudge, [Button.to(t.gettext("Check my skills"), "assess", "start")]))
 
 
+def _retention_warning(session, nudge, person, t, payload) -> ReminderText | None:
+    from datetime import datetime
+
+    if person.retention_warned_at is None or (person.last_seen_at and person.last_seen_at > person.retention_warned_at):
+        return None  # the person has been back since the warning: nothing will be deleted
+    when = datetime.fromisoformat(payload["delete_after"])
+    text = t.gettext("You have not used Kompis for a long time. On {date} Kompis will delete everything it has "
+                     "saved about you. Do you want to keep your data? Press the button or write anything.",
+                     date=t.date(when, "long"))
+    return ReminderText(text, [[Button.to(t.gettext("Keep my data"), "privacy", "keep")],
+                               [Button.to(t.gettext("Delete my data"), "privacy", "delete")]])
+
+
 def _broadcast(session, nudge, person, t, payload) -> ReminderText | None:
     from bot.store.models import Broadcast
 
@@ -173,4 +186,5 @@ COMPOSERS = {
     "inactive_matches": _inactive_matches,
     "team_invite": _team_invite,
     "broadcast": _broadcast,
+    "retention_warning": _retention_warning,
 }

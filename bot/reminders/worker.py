@@ -106,7 +106,8 @@ class ReminderWorker:
             outbox.mark(session, nudge_id=nudge.id, worker=self.name, state=state, reason=reason, due_at=due)
             setattr(done, counter, getattr(done, counter) + 1)
 
-        if person is None or person.reminders_stopped_at is not None:
+        notice = nudge.rule in outbox.NOTICES  # about the person's own data: not stopped by "stop", not capped
+        if person is None or (person.reminders_stopped_at is not None and not notice):
             settle("cancelled", "reminders are off", "cancelled")
             return None
         if person.unreachable_since is not None:
@@ -126,7 +127,7 @@ class ReminderWorker:
             settle("planned", "outside the sending window", "postponed", opening)
             return None
         cap = WeeklyCap(self.settings.per_week)
-        if outbox.sent_since(session, person_id=person.id, since=cap.week_start(now, self.config.tz)) >= cap.limit:
+        if not notice and outbox.sent_since(session, person_id=person.id, since=cap.week_start(now, self.config.tz)) >= cap.limit:
             later = next_opening(cap.next_week(now, self.config.tz), self.settings.window, times, self.config.tz)
             settle("planned", "weekly cap reached", "postponed", later)
             return None

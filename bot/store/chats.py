@@ -75,6 +75,15 @@ def load_state(session: Session, *, chat_id: int) -> DialogueState:
     return DialogueState(chat_id, row.dialogue, row.step, data, row.version, suspended)
 
 
+def export(session: Session, *, chat_id: int) -> dict | None:
+    """Where the person's chat stands, as the data export shows it (None: in no dialogue)."""
+    state = load_state(session, chat_id=chat_id)
+    if state.empty:
+        return None
+    return {"dialogue": state.dialogue, "step": state.step, "data": state.data, "interrupted": state.suspended,
+            "updated_at": session.get(ChatState, chat_id).updated_at.isoformat()}
+
+
 def save_state(session: Session, *, state: DialogueState) -> None:
     """Write the state back; an empty state is stored as no row, so a finished chat leaves nothing behind."""
     if state.empty:

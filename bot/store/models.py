@@ -85,6 +85,7 @@ class Person(SQLModel, table=True):
     shift: str | None = Field(default=None, max_length=10)  # None/"day", "nights", "shifts": the window follows
     last_seen_at: datetime | None = Field(default=None, sa_column=_when())  # the last time the person wrote or pressed
     gender: str | None = Field(default=None, max_length=12)  # optional, for the project's totals only: GENDERS
+    retention_warned_at: datetime | None = Field(default=None, sa_column=_when())  # told: inactive, deleted soon
     created_at: datetime = Field(default_factory=utcnow, sa_column=_when(nullable=False))
 
 

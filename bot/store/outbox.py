@@ -20,6 +20,11 @@ from bot.store.models import Nudge, utcnow
 OPEN = ("planned", "claimed")  # still to be sent
 
 
+# Rules that are notices about the person's own data, not nudges: they go out even to someone who stopped
+# reminders, do not count towards the weekly cap or the unanswered-in-a-row hand-over, and "stop" leaves them.
+NOTICES = frozenset({"retention_warning"})
+
+
 def key_of(rule: str, subject: str, step: int) -> str:
     return f"{rule}:{subject}:{step}"[:140]
 
@@ -90,7 +95,8 @@ def mark(session: Session, *, nudge_id: int, worker: str, state: str, reason: st
 def sent_since(session: Session, *, person_id: int, since: datetime) -> int:
     """Reminders sent to a person since a moment: the weekly cap counts these across all rules."""
     return session.exec(select(func.count()).select_from(Nudge).where(
-        Nudge.person_id == person_id, Nudge.state == "sent", Nudge.sent_at >= since)).one()
+        Nudge.person_id == person_id, Nudge.state == "sent", Nudge.sent_at >= since,
+        col(Nudge.rule).notin_(NOTICES))).one()
 
 
 def cancel_open(session: Session, *, person_id: int, rule: str | None = None, subject: str | None = None,
@@ -99,6 +105,8 @@ def cancel_open(session: Session, *, person_id: int, rule: str | None = None, su
     conditions = [Nudge.person_id == person_id, col(Nudge.state).in_(OPEN)]
     if rule is not None:
         conditions.append(Nudge.rule == rule)
+    else:
+        conditions.append(col(Nudge.rule).notin_(NOTICES))
     if subject is not None:
         conditions.append(Nudge.subject == subject)
     return session.execute(update(Nudge).where(*conditions).values(
@@ -117,7 +125,8 @@ def owned(session: Session, *, person_id: int, nudge_id: int) -> Nudge | None:
 
 def unanswered_in_a_row(session: Session, *, person_id: int) -> int:
     """How many of the person's latest sent reminders got no answer, counted back to the last answered one."""
-    rows = session.exec(select(Nudge.answer).where(Nudge.person_id == person_id, Nudge.state == "sent")
+    rows = session.exec(select(Nudge.answer).where(Nudge.person_id == person_id, Nudge.state == "sent",
+                                                   col(Nudge.rule).notin_(NOTICES))
                         .order_by(col(Nudge.sent_at).desc()).limit(50))
     count = 0
     for given in rows:

@@ -6,8 +6,9 @@ from datetime import timedelta
 
 from sqlmodel import Session, select
 
-from bot.store import assessments, organisations, signups
-from bot.store.models import AuditEvent, Person, utcnow
+from bot.store import assessments, chats, organisations, signups
+from bot.store.models import (AuditEvent, Broadcast, CompanyProfile, FollowUp, Nudge, Person, SignUp, SignUpStep,
+                              utcnow)
 
 
 def person_by_user(session: Session, *, telegram_user_id: int) -> Person | None:
@@ -62,6 +63,46 @@ def mark_reachable(session: Session, *, telegram_user_id: int) -> Person | None:
     return person
 
 
+def _when(value) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+def _reminders(session: Session, person_id: int) -> list[dict]:
+    return [{"rule": n.rule, "about": n.subject, "step": n.step, "wording": n.variant, "due": _when(n.due_at),
+             "state": n.state, "sent": _when(n.sent_at), "answer": n.answer, "answered": _when(n.answered_at)}
+            for n in session.exec(select(Nudge).where(Nudge.person_id == person_id).order_by(Nudge.id))]
+
+
+def _follow_ups(session: Session, person_id: int) -> list[dict]:
+    return [{"why": f.reason, "since": _when(f.created_at), "resolved": _when(f.resolved_at)}
+            for f in session.exec(select(FollowUp).where(FollowUp.person_id == person_id).order_by(FollowUp.id))]
+
+
+def _as_others_see_it(session: Session, person_id: int) -> dict:
+    """What the person did for others, by role: their analyses, approvals, follow-ups handled, course offers."""
+    return {
+        "company_analyses": [{"version": p.version, "completed": _when(p.completed_at)} for p in session.exec(
+            select(CompanyProfile).where(CompanyProfile.completed_by_person_id == person_id))],
+        "sign_up_decisions": [{"state": s.state, "at": _when(s.at)} for s in session.exec(
+            select(SignUpStep).where(SignUpStep.by_person_id == person_id, SignUpStep.sign_up_id.notin_(
+                select(SignUp.id).where(SignUp.person_id == person_id))))],
+        "follow_ups_resolved": len(session.exec(select(FollowUp.id).where(
+            FollowUp.resolved_by_person_id == person_id)).all()),
+        "course_offers_sent": [{"created": _when(b.created_at), "text": b.own_text, "recipients": b.total,
+                                "state": b.state} for b in session.exec(
+            select(Broadcast).where(Broadcast.coordinator_person_id == person_id).order_by(Broadcast.id))],
+    }
+
+
+# Every table that points at a person, and where export() shows it (tests hold the schema to this list).
+EXPORTED = {
+    "membership": "memberships", "assessment": "assessments", "sign_up": "course_sign_ups",
+    "nudge": "reminders", "follow_up": "follow_ups", "audit_event": "activity",
+    "company_profile": "company_analyses", "sign_up_step": "sign_up_decisions",
+    "broadcast": "course_offers_sent",
+}
+
+
 def export(session: Session, *, person: Person) -> dict:
     """Everything the store holds about a person, in plain JSON-able form."""
     memberships = [
@@ -87,7 +128,15 @@ def export(session: Session, *, person: Person) -> dict:
         "assessments": assessments.export(session, person_id=person.id),
         "municipality_code": person.municipality_code,
         "course_sign_ups": signups.export(session, person_id=person.id),
+        "reminder_settings": {"quiet_hours": [_when(person.quiet_start), _when(person.quiet_end)]
+                              if person.quiet_start else None, "shift": person.shift},
+        "reminders": _reminders(session, person.id),
+        "follow_ups": _follow_ups(session, person.id),
+        "last_seen_at": _when(person.last_seen_at),
+        "retention_warned_at": _when(person.retention_warned_at),
+        "conversation": chats.export(session, chat_id=person.chat_id),
         "activity": audit,
+        **_as_others_see_it(session, person.id),
     }
 
 

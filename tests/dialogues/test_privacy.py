@@ -61,3 +61,64 @@ def test_mydata_and_delete_commands(kompis):
     stranger = kompis.user(language_code="sv")
     stranger.says("/delete")  # nothing stored: nothing to delete, and no crash
     stranger.sees("Just nu är inget om dig sparat.")
+
+
+def _person_tables():
+    """Every table with a column pointing at person.id, and that column."""
+    from sqlmodel import SQLModel
+
+    for table in SQLModel.metadata.sorted_tables:
+        for column in table.columns:
+            if any(fk.column.table.name == "person" for fk in column.foreign_keys):
+                yield table, column
+
+
+def test_the_export_covers_every_table_that_points_at_a_person():
+    from bot.store.people import EXPORTED
+
+    assert {table.name for table, _ in _person_tables()} == set(EXPORTED)
+
+
+def test_mydata_holds_everything_and_delete_leaves_nothing_that_points_at_the_person(kompis):
+    from sqlalchemy import func
+
+    from bot.store import followups, outbox, people
+    from bot.store.models import ChatState, utcnow
+
+    ola = kompis.onboarded_user("sv", invite=make_invite(kompis.store))
+    ola.says("/assess")
+    ola.presses("Operatör")
+    ola.presses("Alla områden")
+    ola.sees("1 / 34")
+    ola.presses("3 På egen hand")
+    ola.sees("2 / 34")  # mid-assessment: the chat's state holds where
+    with kompis.store.session() as session:
+        person = people.person_by_user(session, telegram_user_id=ola.id)
+        outbox.plan(session, person_id=person.id, rule="assessment_unfinished", subject="assessment:x", step=1,
+                    due_at=utcnow())
+        followups.open_item(session, person_id=person.id, reason="asked_for_person")
+        person_id = person.id
+    ola.says("/mydata")
+    ola.sees("Här är allt som Kompis har sparat om dig.")
+    [document] = [m for m in kompis.client.messages(ola.id) if m.get("document")]
+    data = json.loads(kompis.client.file(document["document"]["file_id"]))
+    from bot.store.people import EXPORTED
+
+    assert set(EXPORTED.values()) <= set(data)
+    assert data["memberships"][0]["organisation"] and data["memberships"][0]["role"] == "employee"
+    [assessment] = data["assessments"]
+    assert list(assessment["answers"].values()) == [3] and assessment["job_role"] == "operator"
+    assert [r["rule"] for r in data["reminders"]] == ["assessment_unfinished"]
+    assert [f["why"] for f in data["follow_ups"]] == ["asked_for_person"]
+    assert data["conversation"]["dialogue"] == "assess"
+    assert data["last_seen_at"] and data["reminder_settings"] == {"quiet_hours": None, "shift": None}
+
+    ola.says("/delete")
+    ola.presses("Ja, radera allt")
+    ola.sees("Allt som Kompis visste om dig är raderat.")
+    with kompis.store.session() as session:
+        for table, column in _person_tables():
+            left = session.exec(select(func.count()).select_from(table).where(column == person_id)).one()
+            assert left == 0, f"{table.name}.{column.name} still points at the deleted person"
+        assert session.get(ChatState, ola.id) is None
+        assert session.exec(select(AuditEvent).where(AuditEvent.action == "person.deleted")).one().detail == "{}"

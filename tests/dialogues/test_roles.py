@@ -151,3 +151,75 @@ def test_every_role_against_every_protected_action(kompis_nlu):
     for action, allowed in protected.items():
         assert actors.get(action, set()) <= {person[r] for r in allowed}, action
     assert actors["team.summary.viewed"] == {person["manager_a"], person["manager_b"]}
+
+
+MENU = "Huvudmeny."
+# Who may use each protected dialogue at all; everyone else is refused at every entry point.
+PROTECTED = {
+    "team": (frozenset({"manager_a", "manager_b"}), TEAM_ONLY),
+    "analysis": (frozenset({"manager_a", "manager_b", "coordinator", "other_coordinator"}), ANALYSIS_ONLY),
+    "admin": (frozenset({"coordinator", "other_coordinator"}), ADMIN_ONLY),
+    "broadcast": (frozenset({"coordinator", "other_coordinator"}), BROADCAST_ONLY),
+    "followup": (frozenset({"coordinator", "other_coordinator"}), FOLLOWUP_ONLY),
+    "stats": (frozenset({"coordinator", "other_coordinator"}), STATS_ONLY),
+}
+
+
+def _refused(user, refusals: tuple[str, ...]) -> str:
+    """The bot's next answer to this user, which must be one of the refusals (a toast or a message)."""
+    import time
+
+    from tests.auxil.conversation import WAIT, event_text
+
+    deadline = time.monotonic() + WAIT
+    while time.monotonic() < deadline:
+        batch = user.client.events(user.id, after=user.cursor, wait=0.5)
+        for event in batch["events"]:
+            user.cursor = event["seq"]
+            text = event_text(event)
+            if text:
+                assert any(r in text for r in refusals), f"not refused: {text!r}"
+                return text
+    raise AssertionError("no answer at all")
+
+
+def test_every_entry_point_of_a_protected_dialogue_refuses_everyone_without_its_role(kompis):
+    """Not a list someone has to keep up to date: every command and every button action the router knows for
+    the protected dialogues, with each real id as its argument, pressed by each role that may not use the
+    dialogue. Each gets a refusal, and nothing changes."""
+    from dialogues import build_router
+
+    users, ids = _world(kompis)
+    router = build_router()
+    arguments = ["", *{str(v) for v in ids.values()}, f"t{ids['svets']}", f"o{ids['bruket']}",
+                 f"{ids['bruket']}.{ids['svets']}.m", f"{ids['bruket']}.ar", "project"]
+    with kompis.store.session() as session:
+        audited_before = len(session.exec(select(AuditEvent)).all())
+        invites_before = len(session.exec(select(Invite)).all())
+    # A press may be answered twice (a toast, then a message), so any answer may be any refusal; an argument that
+    # names nothing may also just bring the menu back.
+    refusals = (GONE, MENU, *(refusal for _, refusal in PROTECTED.values()))
+    presses = 0
+    for name, (allowed, _refusal) in PROTECTED.items():
+        dialogue = router.by_name[name]
+        for role in sorted(set(ROLES) - allowed):
+            user = users[role]
+            for command in dialogue.commands:
+                user.says(f"/{command}")
+                _refused(user, refusals)
+            for action in sorted(dialogue.buttons):
+                for argument in arguments:
+                    user.presses_forged(f"{name}:{action}:{argument}" if argument else f"{name}:{action}")
+                    try:
+                        _refused(user, refusals)
+                    except AssertionError as problem:
+                        raise AssertionError(f"{role} pressed {name}:{action}:{argument}: {problem}") from None
+                    presses += 1
+    print(f"{presses} forged presses refused")
+    with kompis.store.session() as session:
+        assert len(session.exec(select(AuditEvent)).all()) == audited_before  # nobody did anything
+        assert len(session.exec(select(Invite)).all()) == invites_before
+        assert session.get(SignUp, ids["signup"]).approval == "pending"
+        assert session.get(Broadcast, ids["broadcast"]).state == "sending"
+        assert followups.open_items(session, person_ids=[people.person_by_user(
+            session, telegram_user_id=users["employee"].id).id])

@@ -7,15 +7,17 @@ organisation and per gender alike. Organisations and analyses are not people and
 
 from __future__ import annotations
 
+import json
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col, func, select
 
 from bot.store import analyses
-from bot.store.models import GENDERS, Assessment, Membership, Organisation, Person, Role, SignUp, SignUpStep
+from bot.store.models import (GENDERS, Assessment, ErasedPerson, Membership, Organisation, Person, Role, SignUp,
+                              SignUpStep)
 from bot.teams import shown
 
 FIGURES = ("organisations", "people", "assessed", "signed_up", "completed", "analyses")
@@ -97,13 +99,18 @@ def figures(session: Session, *, organisation_ids: list[int], period: Period, mi
             people_in_period[org_id].add(person_id)
     everyone = list(orgs_of)
     sets = {
-        "people": {p for group in people_in_period.values() for p in group},
+        "people": set(),
         "assessed": _people(session, select(Assessment.person_id).where(
             col(Assessment.completed_at) >= period.start, col(Assessment.completed_at) < period.end), everyone,
             Assessment.person_id),
         "signed_up": _steps(session, SIGNED_UP, period, everyone),
         "completed": _steps(session, ("completed",), period, everyone),
     }
+    states = Counter(session.exec(select(SignUp.state).where(
+        col(SignUp.person_id).in_(everyone), col(SignUp.created_at) >= period.start,
+        col(SignUp.created_at) < period.end))) if everyone else Counter()
+    erased_genders = _add_erased(session, names, period, orgs_of, first_join, people_in_period, sets, states)
+    sets["people"] = {p for group in people_in_period.values() for p in group}
     completed_analyses = [a for a in analyses.completed(session, organisation_ids=list(names), since=period.start)
                           if a.completed_at < period.end]
     analyses_per_org = Counter(a.organisation for a in completed_analyses)
@@ -120,14 +127,59 @@ def figures(session: Session, *, organisation_ids: list[int], period: Period, mi
 
     totals: dict[str, int | None] = {"organisations": len(reached), "analyses": len(completed_analyses)}
     totals.update({figure: shown(len(sets[figure]), min_group) for figure in PEOPLE_FIGURES})
-    genders = _genders(session, set().union(*sets.values()))
+    genders = _genders(session, {p for p in set().union(*sets.values()) if p > 0}) | erased_genders
     by_gender = {figure: {group: shown(n, min_group) for group, n in _split(sets[figure], genders).items()}
                  for figure in PEOPLE_FIGURES}
-    states = Counter(session.exec(select(SignUp.state).where(
-        col(SignUp.person_id).in_(everyone), col(SignUp.created_at) >= period.start,
-        col(SignUp.created_at) < period.end))) if everyone else Counter()
     return ProjectFigures(period, totals, per_org, {state: shown(states[state], min_group) for state in STATES},
                           by_gender, dict(targets or {}), min_group)
+
+
+def erased_facts(session: Session, *, person: Person) -> ErasedPerson:
+    """What figures() counts of this person, to the hour and without identity: kept when the person is deleted."""
+    def hour(moment: datetime) -> str:
+        return moment.replace(minute=0, second=0, microsecond=0).isoformat()
+
+    joined = {str(org_id): hour(at) for org_id, at in session.exec(
+        select(Membership.organisation_id, func.min(Membership.created_at)).where(
+            Membership.person_id == person.id, col(Membership.role).in_([Role.employee.value, Role.manager.value]))
+        .group_by(Membership.organisation_id))}
+    assessed = session.exec(select(Assessment.completed_at).where(
+        Assessment.person_id == person.id, col(Assessment.completed_at).is_not(None))).all()
+    steps = session.exec(select(SignUpStep.state, SignUpStep.at).join(SignUp, SignUpStep.sign_up_id == SignUp.id)
+                         .where(SignUp.person_id == person.id)).all()
+    sign_ups = session.exec(select(SignUp.created_at, SignUp.state).where(SignUp.person_id == person.id)).all()
+    facts = {"joined": joined, "assessed": sorted({hour(a) for a in assessed}),
+             "signed_up": sorted({hour(at) for state, at in steps if state in SIGNED_UP}),
+             "completed": sorted({hour(at) for state, at in steps if state == "completed"}),
+             "sign_ups": sorted([hour(at), state] for at, state in sign_ups)}
+    return ErasedPerson(gender=person.gender, facts=json.dumps(facts, sort_keys=True))
+
+
+def _add_erased(session: Session, names: dict[int, str], period: Period, orgs_of, first_join, people_in_period,
+                sets, states: Counter) -> dict[int, str | None]:
+    """Count deleted people as figures() counted them when they were here, each under a key of its own (< 0)."""
+    genders: dict[int, str | None] = {}
+
+    def within(moment: str) -> bool:
+        return period.start <= datetime.fromisoformat(moment) < period.end
+
+    for row in session.exec(select(ErasedPerson)):
+        facts, key = json.loads(row.facts), -row.id
+        joined = {int(org): datetime.fromisoformat(at) for org, at in facts.get("joined", {}).items()
+                  if int(org) in names}
+        if not joined:
+            continue
+        genders[key] = row.gender
+        for org_id, at in joined.items():
+            orgs_of[key].add(org_id)
+            first_join[org_id] = min(at, first_join.get(org_id, at))
+            if period.start <= at < period.end:
+                people_in_period[org_id].add(key)
+        for figure in ("assessed", "signed_up", "completed"):
+            if any(within(moment) for moment in facts.get(figure, [])):
+                sets[figure].add(key)
+        states.update(state for created, state in facts.get("sign_ups", []) if within(created))
+    return genders
 
 
 def _people(session: Session, query, everyone: list[int], column) -> set[int]:

@@ -89,6 +89,18 @@ class Person(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow, sa_column=_when(nullable=False))
 
 
+class ErasedPerson(SQLModel, table=True):
+    """What the project's figures counted of a person who was deleted, so that totals already reported stay the
+    same: which organisations they joined and when they assessed and signed up, to the hour, and the gender if
+    given. No identity and no link to one: nothing here leads back to anybody (docs/privacy.md)."""
+
+    __tablename__ = "erased_person"
+
+    id: int | None = Field(default=None, primary_key=True)
+    gender: str | None = Field(default=None, max_length=12)
+    facts: str = Field(default="{}", sa_column=Column(Text, nullable=False))  # JSON: bot/stats.py erased_facts
+
+
 class Membership(SQLModel, table=True):
     """A person's role in an organisation, optionally in one of its teams."""
 

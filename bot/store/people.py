@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 
 from sqlmodel import Session, select
@@ -141,7 +142,13 @@ def export(session: Session, *, person: Person) -> dict:
 
 
 def delete_person(session: Session, *, person: Person) -> None:
-    """Remove the person and everything hanging off them; the audit log keeps the event, not the person.
-    The chat's dialogue state is the caller's to clear: an empty state is stored as no row at all."""
+    """Remove the person and everything hanging off them; the audit log keeps the event, not the person, and
+    the project's figures keep what they counted, without identity (ErasedPerson), so totals already reported
+    stay the same. The chat's dialogue state is the caller's to clear: an empty state is stored as no row."""
+    from bot.stats import erased_facts  # the figures decide what they count
+
+    kept = erased_facts(session, person=person)
+    if json.loads(kept.facts)["joined"]:  # counted in some organisation's figures
+        session.add(kept)
     session.delete(person)
     session.flush()

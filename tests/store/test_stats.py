@@ -117,3 +117,34 @@ def test_a_group_size_of_one_shows_everything_and_nobody_coordinated_shows_nothi
                                                                            "unstated": 1}
     assert empty.totals == dict.fromkeys(("organisations", "analyses", "people", "assessed", "signed_up",
                                           "completed"), 0) and empty.per_organisation == []
+
+
+def test_figures_already_reported_stay_the_same_when_people_delete_themselves(store):
+    """Deleting a person erases them, but not from the totals: the same figures for every period, organisation
+    and gender, and what stays holds no identity."""
+    import json
+
+    from sqlmodel import select
+
+    from bot.store.models import ErasedPerson, Person
+
+    bruket, gjuteriet = _world(store)
+    periods = [period(key, now=NOW, tz=TZ, project_start=date(2026, 1, 1)) for key in ("project", "month",
+                                                                                        "last_month")]
+
+    def report():
+        with store.session() as session:
+            return [figures(session, organisation_ids=[bruket, gjuteriet], period=p, min_group=1) for p in periods]
+
+    before = report()
+    with store.session() as session:
+        everyone = session.exec(select(Person).order_by(Person.id)).all()
+        for person in everyone[:7]:  # all of Bruket (the coordinator too) and Gjuteriet
+            people.delete_person(session, person=person)
+    with store.session() as session:
+        kept = session.exec(select(ErasedPerson)).all()
+        assert len(kept) == 6  # the coordinator was never counted: nothing is kept of them
+        for row in kept:
+            assert set(json.loads(row.facts)) == {"joined", "assessed", "signed_up", "completed", "sign_ups"}
+            assert all(at.endswith(":00:00+00:00") for at in json.loads(row.facts)["joined"].values())  # hours
+    assert report() == before

@@ -14,6 +14,7 @@ import warnings
 from dataclasses import dataclass
 from datetime import timedelta
 
+import httpx
 from sqlalchemy.exc import OperationalError
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, InputFile
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
@@ -140,7 +141,11 @@ class TurnRunner:
 
 
 class Delivery:
-    """Sends a turn's replies, honouring Telegram's 429 `retry_after`; a 403 marks the person unreachable."""
+    """Sends a turn's replies, honouring Telegram's 429 `retry_after`; a 403 marks the person unreachable.
+
+    A reply is sent at most once: a send whose answer timed out may have arrived (Telegram has no idempotent
+    send), so it is not sent again; the turn's state is committed, so the person's next input goes on from it.
+    Edits and callback answers are repeated, as doing them twice changes nothing."""
 
     def __init__(self, *, bot: Bot, runner: TurnRunner, max_retries: int):
         self.bot, self.runner, self.max_retries = bot, runner, max_retries
@@ -151,13 +156,16 @@ class Delivery:
                 await self._call(lambda: self.bot.answer_callback_query(incoming.callback_query_id, text=outcome.toast))
             except BadRequest:  # the query is too old: the replies below still matter
                 pass
+        blocked: set[int] = set()
         for reply in outcome.replies:
+            chat_id = reply.chat_id or incoming.chat_id
+            if chat_id in blocked:
+                continue  # the rest of this reader's replies would fail the same way; others' still go
             try:
                 await self._send(incoming, reply)
             except Forbidden:  # this reply's reader blocked the bot (in a private chat, chat id = user id)
+                blocked.add(chat_id)
                 await asyncio.to_thread(self.runner.blocked_by, reply.chat_id or incoming.user_id)
-                if reply.chat_id is None:
-                    return  # the rest of the turn's replies would go to the same person
 
     async def _send(self, incoming: Incoming, reply: Reply) -> None:
         chat_id, text = reply.chat_id or incoming.chat_id, reply.text[:4096]
@@ -165,12 +173,13 @@ class Delivery:
         if reply.document:
             filename, content = reply.document
             await self._call(lambda: self.bot.send_document(
-                chat_id, document=InputFile(content, filename=filename), caption=text[:1024]))
+                chat_id, document=InputFile(content, filename=filename), caption=text[:1024]), repeatable=False)
             return
         if reply.photo:
             png = await asyncio.to_thread(reply.photo)
             await self._call(lambda: self.bot.send_photo(
-                chat_id, photo=InputFile(png, filename="kompis.png"), caption=text[:1024], reply_markup=markup))
+                chat_id, photo=InputFile(png, filename="kompis.png"), caption=text[:1024], reply_markup=markup),
+                repeatable=False)
             return
         if reply.edit and incoming.message_id and reply.chat_id is None:
             try:
@@ -181,10 +190,11 @@ class Delivery:
                 if "not modified" in exc.message:
                     return
                 log.info("could not edit message %s (%s); sending a new one", incoming.message_id, exc.message)
-        await self._call(lambda: self.bot.send_message(chat_id, text, reply_markup=markup))
+        await self._call(lambda: self.bot.send_message(chat_id, text, reply_markup=markup), repeatable=False)
 
-    async def _call(self, make_call):
-        """Run one Bot API call, waiting out 429s and retrying brief network failures."""
+    async def _call(self, make_call, *, repeatable: bool = True):
+        """Run one Bot API call, waiting out 429s and retrying brief network failures. A call that is not
+        `repeatable` (a send) is not made again when it may already have been performed."""
         for attempt in range(self.max_retries + 1):
             try:
                 return await make_call()
@@ -193,9 +203,20 @@ class Delivery:
                     raise
                 await asyncio.sleep(retry_after_seconds(exc))
             except (TimedOut, NetworkError) as exc:
-                if isinstance(exc, (BadRequest, Forbidden)) or attempt == self.max_retries:
+                if isinstance(exc, (BadRequest, Forbidden)):
+                    raise
+                if not repeatable and may_have_arrived(exc):
+                    log.warning("a send timed out and may have arrived; not sending it again")
+                    return None
+                if attempt == self.max_retries:
                     raise
                 await asyncio.sleep(0.2 * 2 ** attempt)
+
+
+def may_have_arrived(exc: Exception) -> bool:
+    """The request went out in full and no answer came in time: Telegram may have performed it. (A timeout
+    while connecting, writing or waiting for a pooled connection means it was not, and a 5xx is an answer.)"""
+    return isinstance(exc, TimedOut) and isinstance(exc.__cause__, httpx.ReadTimeout)
 
 
 def retry_after_seconds(exc: RetryAfter) -> float:

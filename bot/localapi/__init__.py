@@ -22,7 +22,9 @@ What it emulates
       callback_data over 64 bytes, "message is not modified", unknown
       chats, answered callback queries, blocked users (403).
     * Flood limits as token buckets (global, per private chat, per group per
-      minute) answering ``429 retry after N`` without performing the call.
+      minute) answering ``429 retry after N`` without performing the call;
+      sends that come before a 429's retry_after has passed in its scope are
+      counted (stats ``retry_after_ignored``, ``sent_too_early``).
     * Failure injection (5xx, 429, 403, 400, delays) for resilience tests.
 
 The client side ("the user's phone", ``/_local/bot<token>/...``)
@@ -30,7 +32,8 @@ The client side ("the user's phone", ``/_local/bot<token>/...``)
     get their entity), press inline buttons (only real ones, unless forged),
     push any raw update, block/unblock the bot (with the ``my_chat_member``
     update); and observe the bot: an ordered event stream per chat with long
-    polling, the visible messages, uploaded file bytes, state and counters.
+    polling, the visible messages, uploaded file bytes, state and counters,
+    and the errors it was answered (``errors``).
     ``LocalApiClient`` / ``SyncLocalApiClient`` wrap it.
 
 What it does not do

@@ -187,6 +187,11 @@ class _Calls:
     def stats(self) -> Any:
         return self._execute(_Request("GET", "stats"))
 
+    def api_errors(self, after: int = 0) -> Any:
+        """Errors answered to the bot, numbered: ``{"errors": [{"n", "method", "chat_id", "code",
+        "description"}, ...], "total"}``; ``after`` leaves out those numbered up to it."""
+        return self._execute(_Request("GET", "errors", params={"after": after}))
+
     def reset_stats(self) -> Any:
         return self._execute(_Request("POST", "stats/reset"))
 

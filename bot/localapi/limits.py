@@ -6,12 +6,18 @@ messages/minute into one group.  Exceeding them yields ``429 Too Many
 Requests: retry after N``.  Each limit is a token bucket (rate + burst); a
 send needs one token from every bucket that applies, and is refused *without
 consuming anything* if any bucket is empty, so a refused call never counts.
+
+A 429 asks the bot to wait ``retry_after`` seconds before sending again into
+the scope of the bucket that refused (the global one: any send of the bot; a
+chat's: that chat).  The limiter remembers each refusal until its
+``retry_after`` has passed, and counts the sends that come earlier into its
+scope: a 429 is *honoured* when no such send came.
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 
 
@@ -60,8 +66,19 @@ class TokenBucket:
         self.tokens -= 1.0
 
 
+GLOBAL = "bot"  # the scope of the global bucket: every send of the bot
+
+
+@dataclass
+class FloodWait:
+    """One 429: until when (limiter clock) its scope is to be left alone, and whether the bot did."""
+
+    until: float
+    honoured: bool = True
+
+
 class RateLimiter:
-    """The buckets of one bot: one global, one per chat (created lazily)."""
+    """The buckets of one bot: one global, one per chat (created lazily); and the 429s still to be waited out."""
 
     def __init__(self, limits: Limits, clock: Callable[[], float] = time.monotonic):
         self.limits = limits
@@ -72,6 +89,8 @@ class RateLimiter:
             else None
         )
         self._chats: dict[int, TokenBucket] = {}
+        self._waits: dict[Hashable, FloodWait] = {}  # scope -> the latest 429 in it, until its retry_after passed
+        self.last_refused: tuple[Hashable, ...] = ()  # the scopes whose buckets refused the last refused send
 
     def _chat_bucket(self, chat_id: int) -> TokenBucket | None:
         bucket = self._chats.get(chat_id)
@@ -92,10 +111,38 @@ class RateLimiter:
 
     def acquire(self, chat_id: int) -> float:
         """Take a token for a send into ``chat_id``; return 0, or seconds to wait if refused."""
-        buckets = [b for b in (self._global, self._chat_bucket(chat_id)) if b is not None]
-        wait = max((b.wait_time() for b in buckets), default=0.0)
+        scoped = [(s, b) for s, b in ((GLOBAL, self._global), (chat_id, self._chat_bucket(chat_id))) if b is not None]
+        waits = [(scope, bucket.wait_time()) for scope, bucket in scoped]
+        wait = max((w for _, w in waits), default=0.0)
         if wait > 0:
+            self.last_refused = tuple(scope for scope, w in waits if w > 0)
             return wait
-        for bucket in buckets:
+        for _, bucket in scoped:
             bucket.take()
         return 0.0
+
+    def refused(self, scopes: tuple[Hashable, ...], retry_after: float) -> None:
+        """A 429 was answered for these scopes: sends into them must wait ``retry_after`` seconds."""
+        wait = FloodWait(self._clock() + retry_after)
+        for scope in scopes:
+            self._waits[scope] = wait
+
+    def arrive(self, chat_id: int) -> tuple[bool, int]:
+        """A send into ``chat_id`` arrives: (whether it came before a 429's retry_after in its scope passed, how
+        many 429s it is the first to break)."""
+        if not self._waits:  # the common case costs nothing
+            return False, 0
+        now = self._clock()
+        early, broken = False, 0
+        for scope in (GLOBAL, chat_id):
+            wait = self._waits.get(scope)
+            if wait is None:
+                continue
+            if now >= wait.until:
+                del self._waits[scope]
+                continue
+            early = True
+            if wait.honoured:
+                wait.honoured = False
+                broken += 1
+        return early, broken

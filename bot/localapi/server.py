@@ -166,12 +166,14 @@ class LocalBotApi:
         if method is None:
             return _json(ApiError(*errors.METHOD_NOT_FOUND).payload(), 404)
         bot.method_stats[method.name] += 1
+        params = None
         try:
             params = await read_params(request)
             await self._inject_fault(bot, method.name.lower(), chat_ref(params))
             result = await method.handler(Call(bot, params, self))
         except ApiError as error:
             self._count_error(bot, error)
+            bot.log_error(method.name, chat_ref(params) if params is not None else None, error)
             return _json(error.payload(), error.code)
         except web.HTTPException as exc:  # e.g. 413 from aiohttp's body size limit
             return _json(ApiError(exc.status, exc.reason).payload(), exc.status)
@@ -194,6 +196,8 @@ class LocalBotApi:
         if error is not None:
             if error.code >= 500:
                 bot.stats["injected_5xx"] += 1
+            elif error.code == 429 and isinstance(chat_id, int):  # to be waited out before that chat is sent to
+                bot.limiter.refused((chat_id,), error.parameters["retry_after"])
             raise error
 
     @staticmethod

@@ -20,6 +20,8 @@ from typing import Any
 from .faults import FaultInjector
 from .limits import Limits, RateLimiter
 
+ERROR_LOG_SIZE = 1000  # errors answered to the bot that the client side can still read
+
 # Update types Telegram leaves out unless a bot asks for them explicitly.
 OPT_IN_UPDATES = frozenset({"chat_member", "message_reaction", "message_reaction_count"})
 
@@ -191,6 +193,10 @@ class BotState:
         self.open_queries: dict[str, int] = {}
         self.stats: Counter[str] = Counter()
         self.method_stats: Counter[str] = Counter()
+        # The latest errors answered to the bot, oldest first, each numbered ("n") so a client can ask for the
+        # ones after the last it saw: what a test reads to tell which calls Telegram would have refused.
+        self.error_log: deque[dict[str, Any]] = deque(maxlen=ERROR_LOG_SIZE)
+        self.errors_logged = 0
         self.event_seq = 0
         self.all_events: list[dict[str, Any]] = []  # all_events[i]["seq"] == i + 1
         self.events_signal = Signal()  # keyed by chat id, and "*" for any chat
@@ -307,6 +313,13 @@ class BotState:
         self.files[file_id] = stored
         self.files_by_path[stored.file_path] = stored
         return stored
+
+    def log_error(self, method: str, chat_id: Any, error: Any) -> None:
+        """Remember an error answered to the bot (an ``ApiError``): method, chat, code and description."""
+        self.errors_logged += 1
+        self.error_log.append({"n": self.errors_logged, "method": method,
+                               "chat_id": chat_id if isinstance(chat_id, (int, str)) else None,
+                               "code": error.code, "description": error.description})
 
     def next_callback_id(self) -> str:
         # Telegram's ids are long decimal strings, unique per bot.

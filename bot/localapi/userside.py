@@ -372,6 +372,8 @@ STAT_KEYS = (
     "deletes",
     "callback_answers",
     "rate_limited",
+    "retry_after_ignored",
+    "sent_too_early",
     "forbidden",
     "injected_5xx",
     "injected_faults",
@@ -394,7 +396,15 @@ async def stats(server: LocalBotApi, bot: BotState, request: web.Request) -> dic
 async def reset_stats(server: LocalBotApi, bot: BotState, request: web.Request) -> dict[str, Any]:
     bot.stats.clear()
     bot.method_stats.clear()
+    bot.error_log.clear()
     return {"ok": True}
+
+
+@route("GET", "errors")
+async def api_errors(server: LocalBotApi, bot: BotState, request: web.Request) -> dict[str, Any]:
+    """The errors answered to the bot (``after``: only those numbered higher), with the running total."""
+    after = int_arg(request.query.get("after"), "after", 0)
+    return {"errors": [e for e in bot.error_log if e["n"] > after], "total": bot.errors_logged}
 
 
 @route("POST", "faults")

@@ -7,18 +7,25 @@ from __future__ import annotations
 import asyncio
 import logging
 from datetime import timedelta
+from typing import Protocol
 
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
-from telegram.error import BadRequest, Forbidden, NetworkError
+from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter
 
 from bot.i18n import I18n, Translator
 from bot.store import broadcasts
 from bot.store.db import Store
 from bot.store.models import Broadcast, Person, utcnow
+from bot.transport import retry_after_seconds
 
 log = logging.getLogger(__name__)
 EVERY = timedelta(seconds=3)
 BAR = 10
+EDIT_TRIES = 3  # an edit answered 429 is tried again after the wait, this many times in all
+
+
+class Pacer(Protocol):  # the worker's RateLimit
+    async def wait(self, chat_id: int) -> None: ...
 
 
 def progress_text(t: Translator, broadcast: Broadcast, tally: broadcasts.Tally) -> str:
@@ -76,11 +83,23 @@ def _due_reports(store: Store, i18n: I18n) -> list[tuple[int, int, str, InlineKe
     return due
 
 
-async def report(store: Store, i18n: I18n, bot: Bot) -> None:
+async def report(store: Store, i18n: I18n, bot: Bot, limit: Pacer | None = None) -> None:
+    """Show the progress of every broadcast that is due. An edit is a send for Telegram's limits: it is paced by
+    the worker's `limit` (when given) with the reminders it sends, and a 429 is waited out and the edit tried
+    again; the final report is shown only once (its broadcast is `done` from then on), so it must not be lost."""
     for chat_id, message_id, text, markup in await asyncio.to_thread(_due_reports, store, i18n):
-        try:
-            await bot.edit_message_text(text, chat_id=chat_id, message_id=message_id, reply_markup=markup)
-        except BadRequest as exc:  # "message is not modified" and the like: the next report will do
-            log.debug("progress not shown (%s)", exc.message)
-        except (Forbidden, NetworkError):
-            log.info("progress of a broadcast could not be shown now")
+        for attempt in range(EDIT_TRIES):
+            if limit is not None:
+                await limit.wait(chat_id)
+            try:
+                await bot.edit_message_text(text, chat_id=chat_id, message_id=message_id, reply_markup=markup)
+            except RetryAfter as exc:
+                if attempt + 1 < EDIT_TRIES:
+                    await asyncio.sleep(retry_after_seconds(exc))
+                    continue
+                log.info("progress of a broadcast not shown: Telegram asked to wait again")
+            except BadRequest as exc:  # "message is not modified" and the like: the next report will do
+                log.debug("progress not shown (%s)", exc.message)
+            except (Forbidden, NetworkError):
+                log.info("progress of a broadcast could not be shown now")
+            break

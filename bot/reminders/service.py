@@ -35,7 +35,7 @@ async def serve(*, store: Store, config: Config, i18n: I18n, bot: Bot, name: str
                 if planned.total:
                     log.info("planned %d reminders %s", planned.total, planned.by_rule)
             done = await worker.run_round(BATCH)
-            await progress.report(store, i18n, bot)
+            await progress.report(store, i18n, bot, worker.limit)
             if done.claimed:
                 log.info("reminders: %d sent, %d postponed, %d skipped, %d cancelled, %d failed", done.sent,
                          done.postponed, done.skipped, done.cancelled, done.failed)
@@ -56,7 +56,7 @@ async def drain(*, store: Store, config: Config, i18n: I18n, bot: Bot, name: str
     sent = 0
     while True:
         done = await worker.run_round(BATCH)
-        await progress.report(store, i18n, bot)
+        await progress.report(store, i18n, bot, worker.limit)
         sent += done.sent
         if not done.claimed:
             return sent

@@ -90,9 +90,6 @@ class PostgresServer:
             connection.execute(f'CREATE DATABASE "{name}"')
         return self.url_for(name)
 
-    def restart(self) -> None:
-        self._run("pg_ctl", "-D", str(self.root / "data"), "-m", "fast", "-w", "restart")
-
     def stop(self) -> None:
         self._run("pg_ctl", "-D", str(self.root / "data"), "-m", "immediate", "-w", "stop", check=False)
         for _ in range(50):

@@ -80,6 +80,38 @@ def test_429_shape_and_integer_retry_after(make_server, token):
         assert httpx.post(url, json={"chat_id": 1001, "text": "c"}).status_code == 200
 
 
+def test_sends_before_a_429s_retry_after_are_counted_in_its_scope(make_server, token):
+    import httpx
+
+    server = make_server(Limits(global_per_second=2, global_burst=1, per_chat_per_second=0.5, per_chat_burst=1))
+    with SyncLocalApiClient(server.root_url, token) as client:
+        client.send_text(ANA, "hej")
+        client.send_text(BO, "hej")
+        url = f"{server.base_url}{token}/sendMessage"
+
+        def send(chat_id: int) -> int:
+            return httpx.post(url, json={"chat_id": chat_id, "text": "x"}).status_code
+
+        def counters() -> tuple[int, int, int]:
+            stats = client.stats()
+            return stats["rate_limited"], stats["retry_after_ignored"], stats["sent_too_early"]
+
+        assert send(1001) == 200
+        assert send(1002) == 429  # the global bucket: the whole bot is to wait 1 s
+        time.sleep(1.05)
+        assert send(1002) == 200 and counters() == (1, 0, 0)  # waited out: honoured
+        assert send(1002) == 429  # Bo's chat (0.5/s) and the global bucket: retry after 2
+        assert send(1001) == 429 and counters() == (3, 1, 1)  # any send is too early for the global 429
+        time.sleep(2.05)
+        assert send(1001) == 200 and counters() == (3, 1, 1)
+
+        client.fault(method="sendMessage", chat_id=1001, status=429, retry_after=1)
+        assert send(1001) == 429  # injected: that chat is to wait 1 s
+        time.sleep(0.6)
+        assert send(1002) == 200 and counters() == (4, 1, 1)  # another chat is not in its scope
+        assert send(1001) == 429 and counters() == (5, 2, 2)
+
+
 def test_group_limit_per_minute(make_server, token):
     server = make_server(Limits(group_per_minute=3, global_per_second=None))
     with SyncLocalApiClient(server.root_url, token) as client:
@@ -213,3 +245,24 @@ def test_stats_count_and_reset(server, token, client):
     assert stats["errors"] == 1 and stats["updates_queued"] == 1
     client.reset_stats()
     assert client.stats()["requests"] == {} and client.stats()["messages_sent"] == 0
+
+
+def test_errors_answered_to_the_bot_are_logged_in_order(server, token, client):
+    client.send_text(ANA, "hej")
+
+    async def scenario(bot):
+        with pytest.raises(telegram.error.BadRequest):
+            await bot.send_message(4242, "nobody")
+        await bot.send_message(1001, "a")
+        with pytest.raises(telegram.error.BadRequest):
+            await bot.send_message(1001, "x" * 4097)
+
+    run_bot(server, token, scenario)
+    logged = client.api_errors()
+    assert logged["total"] == 2
+    assert [(e["n"], e["method"], e["chat_id"], e["code"]) for e in logged["errors"]] == [
+        (1, "sendMessage", 4242, 400), (2, "sendMessage", 1001, 400)]
+    assert logged["errors"][1]["description"] == "Bad Request: message is too long"
+    assert [e["n"] for e in client.api_errors(after=1)["errors"]] == [2]
+    client.reset_stats()
+    assert client.api_errors() == {"errors": [], "total": 2}  # numbering goes on, so `after` stays valid

@@ -91,10 +91,19 @@ def ensure_reachable(chat: Chat) -> None:
 
 
 def take_send_token(call: Call, chat: Chat) -> None:
-    """Apply the flood limits; refuse (without performing) with 429 when over."""
-    wait = call.bot.limiter.acquire(chat.id)
+    """Apply the flood limits; refuse (without performing) with 429 when over. A send that comes before an
+    earlier 429's retry_after has passed in its scope is counted (``sent_too_early``), and so is each 429
+    that was thereby not honoured (``retry_after_ignored``)."""
+    limiter = call.bot.limiter
+    early, broken = limiter.arrive(chat.id)
+    if early:
+        call.bot.stats["sent_too_early"] += 1
+        call.bot.stats["retry_after_ignored"] += broken
+    wait = limiter.acquire(chat.id)
     if wait > 0:
-        raise errors.too_many_requests(wait)
+        error = errors.too_many_requests(wait)
+        limiter.refused(limiter.last_refused, error.parameters["retry_after"])
+        raise error
 
 
 def reply_markup(call: Call) -> tuple[dict[str, Any] | None, dict[str, Any] | None]:

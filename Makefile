@@ -81,6 +81,8 @@ bench: setup nlu-train
 	$(BIN)/python bench/assessment_run.py
 	$(BIN)/python bench/course_search.py
 	$(BIN)/python bench/reminders.py
+	$(BIN)/python bench/updates.py
+	$(BIN)/python bench/broadcast.py --workers 1 2
 
 clean:
 	rm -rf $(VENV) $(RASA_VENV) nlu/models var/*.db* locale/*/LC_MESSAGES/*.mo .pytest_cache

@@ -11,7 +11,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
 from bot.competence.chart import DPI, INK, LABEL_PT, LEVEL_PT, MUTED, OWN_COLOUR, TARGET_COLOUR, TITLE_PT, WIDTH_PX, \
-    _wrap
+    _wrap, one_at_a_time
 from bot.fonts import font
 
 
@@ -22,6 +22,7 @@ class ProgressRow:
     note: str       # translated and formatted: "40 of 100"
 
 
+@one_at_a_time
 def render_progress(rows: list[ProgressRow], title: str, *, rtl: bool = False) -> bytes:
     """The chart as PNG bytes; the same input always gives the same bytes."""
     if not rows:

@@ -108,6 +108,25 @@ def levels(session: Session, ids: list[int], *, as_of: datetime | None = None) -
     return latest
 
 
+def levels_now_and_before(session: Session, ids: list[int], *, as_of: datetime
+                          ) -> tuple[dict[tuple[int, str], float], dict[tuple[int, str], float]]:
+    """`levels(ids)` and `levels(ids, as_of=as_of)` from one read of the rows: half the work of two reads
+    (a 2 000-person team summary reads some 13 000 area results, bench/store_scale.py)."""
+    latest: dict[tuple[int, str], float] = {}
+    before: dict[tuple[int, str], float] = {}
+    for start in range(0, len(ids), 5000):
+        query = (select(Assessment.person_id, AreaResult.area, AreaResult.level, Assessment.completed_at)
+                 .join(Assessment, Assessment.id == AreaResult.assessment_id)
+                 .where(col(Assessment.person_id).in_(ids[start:start + 5000]),
+                        col(Assessment.completed_at).is_not(None), col(AreaResult.level).is_not(None))
+                 .order_by(col(Assessment.completed_at).desc()))
+        for person_id, area, level, completed_at in session.exec(query):
+            latest.setdefault((person_id, area), level)
+            if completed_at <= as_of:
+                before.setdefault((person_id, area), level)
+    return latest, before
+
+
 def gap_areas(session: Session, people: list[Person]) -> dict[int, set[str]]:
     """Each person's assessed areas below their target, for many people in a few queries."""
     latest, targets = levels(session, [p.id for p in people]), _targets(session, people)
@@ -121,8 +140,7 @@ def gap_areas(session: Session, people: list[Person]) -> dict[int, set[str]]:
 def summary(session: Session, *, scopes: list[Scope], min_group: int, now: datetime) -> TeamSummary:
     people = members(session, scopes=scopes)
     ids = [p.id for p in people]
-    latest = levels(session, ids)
-    before = levels(session, ids, as_of=now - timedelta(days=30))
+    latest, before = levels_now_and_before(session, ids, as_of=now - timedelta(days=30))
     targets = _targets(session, people)
     figures = []
     for area in framework.current().area_keys:

@@ -47,10 +47,7 @@ def plan_many(session: Session, rows: list[dict]) -> list[dict]:
         return []
     for row in rows:
         row["key"] = key_of(row["rule"], row["subject"], row["step"])
-    existing: set[str] = set()
-    keys = list({row["key"] for row in rows})
-    for start in range(0, len(keys), 5000):
-        existing.update(session.exec(select(Nudge.key).where(col(Nudge.key).in_(keys[start:start + 5000]))))
+    existing = planned_keys(session, [row["key"] for row in rows])
     now = utcnow()
     new = [{**row, "subject": row["subject"][:60], "payload": json.dumps(row.get("payload") or {}, ensure_ascii=False),
             "state": "planned", "attempts": 0, "created_at": now} for row in rows if row["key"] not in existing]
@@ -58,6 +55,15 @@ def plan_many(session: Session, rows: list[dict]) -> list[dict]:
     for start in range(0, len(unique), 5000):
         session.execute(insert_ignore(session, Nudge, returning=False), unique[start:start + 5000])
     return unique  # the rows that were new when read (another process may have planned one meanwhile)
+
+
+def planned_keys(session: Session, keys: list[str]) -> set[str]:
+    """Which of these keys are in the outbox already (read through the unique index, 5 000 at a time)."""
+    wanted = list(set(keys))
+    existing: set[str] = set()
+    for start in range(0, len(wanted), 5000):
+        existing.update(session.exec(select(Nudge.key).where(col(Nudge.key).in_(wanted[start:start + 5000]))))
+    return existing
 
 
 def claim(session: Session, *, worker: str, now: datetime, lease: timedelta, limit: int) -> list[Nudge]:

@@ -10,7 +10,7 @@ from sqlalchemy import event
 from sqlmodel import select
 
 from bot.competence import framework
-from bot.competence.gaps import gaps, standing, target_for
+from bot.competence.gaps import gaps, gaps_of_many, standing, target_for
 from bot.competence.targets import goal_map
 from bot.store import analyses, assessments, organisations, people
 from bot.store.models import AreaResult, Assessment, AssessmentAnswer, CompanyProfile, Role, utcnow
@@ -74,6 +74,35 @@ def test_gaps_against_the_company_profile_of_the_role(store):
         assess(session, bo, {"electrification": [1, 1, 1]})
         [gap] = gaps(session, bo)
         assert gap.area == "electrification" and gap.target == target.levels["electrification"]
+
+
+def test_gaps_of_many_people_are_the_gaps_of_each(store):
+    """The batch the reminder planner uses gives what `gaps` gives, person by person: company profile or default
+    goals, a manager (no employee membership) and someone in no organisation, the latest assessment of each area."""
+    with store.session() as session:
+        org = organisations.create_organisation(session, name="Bruket AB")
+        other = organisations.create_organisation(session, name="Gjuteriet AB")
+        mapping = goal_map()
+        analyses.save(session, organisation_id=other.id, goals=["electrify"], roles=["maintenance_technician"],
+                      targets=mapping.profile(["maintenance_technician"], ["electrify"]),
+                      mapping_version=mapping.version, framework_version=1, completed_by=None)
+        anna = person_at(session, org, user_id=21)
+        bo = person_at(session, other, user_id=22, role="maintenance_technician")
+        cleo = person_at(session, other, user_id=23, role="warehouse", membership=Role.manager)
+        dan = people.register(session, telegram_user_id=24, chat_id=24, language="sv")
+        eva = person_at(session, org, user_id=25, role=None)
+        assess(session, anna, {"energy": [1, 1, 1], "quality": [1, None, 2, 1], "lean": [None, None, None]},
+               days_ago=40)
+        assess(session, anna, {"energy": [2, 2, 1]}, days_ago=2)
+        assess(session, bo, {"electrification": [1, 1, 1], "safety": [1, 2, 1, 1]})
+        assess(session, cleo, {"safety": [1, 1, 1, 1], "lean": [1, 1, 1]})
+        assess(session, dan, {"climate": [1, 1, 1]})
+        everyone = [anna, bo, cleo, dan, eva]
+        many = gaps_of_many(session, everyone)
+        assert set(many) == {p.id for p in everyone}
+        for person in everyone:
+            assert many[person.id] == gaps(session, person)
+        assert many[eva.id] == [] and many[anna.id][0].area in {"energy", "quality"}
 
 
 def test_a_new_analysis_is_a_new_version_and_counts_as_a_figure(store):

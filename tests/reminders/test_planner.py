@@ -104,3 +104,52 @@ def test_someone_away_for_a_month_hears_of_new_courses_for_their_gap(store):
     with store.session() as session:
         [row] = session.exec(select(Nudge).where(Nudge.rule == "inactive_matches")).all()
     assert row.person_id == away_id and "energy" in row.payload
+
+
+def _away_with_a_gap(store, now, *, seen_days_ago: int, course_updated_days_ago: int):
+    from bot.store.models import CourseTopic
+
+    with store.session() as session:
+        away = people.register(session, telegram_user_id=31, chat_id=31, language="sv")
+        away.job_role, away.last_seen_at = "operator", now - timedelta(days=seen_days_ago)
+        session.add(away)
+        done = assessments.start(session, person_id=away.id, framework=framework.current(), areas=["energy"],
+                                 job_role="operator")
+        for statement in framework.current().area("energy").statements:
+            assessments.record(session, assessment=done, statement=statement.key, level=1)
+        assessments.complete(session, assessment=done, framework=framework.current())
+        event = CourseEvent(identifier="e.energy", source="test", title="Energi", study_mode="distance",
+                            starts_on=(now + timedelta(days=60)).date(),
+                            updated_at=now - timedelta(days=course_updated_days_ago))
+        session.add(event)
+        session.flush()
+        session.add(CourseTopic(event_id=event.id, topic="energy"))
+        return away.id
+
+
+def test_no_reminder_of_courses_that_did_not_change_since_the_person_was_here(store):
+    now = utcnow()
+    _away_with_a_gap(store, now, seen_days_ago=40, course_updated_days_ago=50)
+    with store.session() as session:
+        assert "inactive_matches" not in plan_due(session, now=now, config=CONFIG, tz=TZ).by_rule
+
+
+def test_an_absence_is_reminded_of_once_and_a_new_absence_again(store):
+    now = utcnow()
+    away = _away_with_a_gap(store, now, seen_days_ago=40, course_updated_days_ago=5)
+    with store.session() as session:
+        assert plan_due(session, now=now, config=CONFIG, tz=TZ).by_rule.get("inactive_matches") == 1
+    with store.session() as session:
+        assert plan_due(session, now=now + timedelta(hours=1), config=CONFIG, tz=TZ).by_rule == {}
+    with store.session() as session:  # back for a day, then away again while the course changed once more
+        person = session.get(people.Person, away)
+        person.last_seen_at = now - timedelta(days=31)
+        session.add(person)
+        course = session.exec(select(CourseEvent).where(CourseEvent.identifier == "e.energy")).one()
+        course.updated_at = now - timedelta(days=1)
+        session.add(course)
+    with store.session() as session:
+        assert plan_due(session, now=now, config=CONFIG, tz=TZ).by_rule.get("inactive_matches") == 1
+    with store.session() as session:
+        subjects = sorted(session.exec(select(Nudge.subject).where(Nudge.rule == "inactive_matches")).all())
+    assert len(subjects) == 2 and subjects[0] != subjects[1]

@@ -46,6 +46,16 @@ def _charmap(paths: tuple[Path, ...]) -> frozenset[int]:
     return frozenset(covered)
 
 
+def printable(text: str) -> str:
+    """`text` without the characters the fonts cannot draw in regular and bold alike (emoji, scripts no font
+    covers, control and private-use characters), spaces collapsed: for a name someone typed, drawn as well as the
+    fonts allow rather than refused. Invisible format characters (direction marks, joiners) stay; matplotlib lays
+    them out without a box."""
+    covered = _charmap(REGULAR) & _charmap(BOLD)
+    kept = "".join(ch for ch in text if ch.isspace() or unicodedata.category(ch) == "Cf" or ord(ch) in covered)
+    return " ".join(kept.split())
+
+
 def missing_glyphs(text: str, *, bold: bool = False, mono: bool = False) -> set[str]:
     """Characters of `text` no font of the chain can draw (whitespace and control/format characters ignored)."""
     covered = _charmap(MONO if mono else BOLD if bold else REGULAR)

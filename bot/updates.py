@@ -57,7 +57,8 @@ def _read_message(update: Update) -> Incoming | None:
     message = update.message
     if message.chat.type != ChatType.PRIVATE or message.from_user is None or message.from_user.is_bot:
         return None
-    text = (message.text or "")[:MAX_TEXT]
+    # NUL means nothing in a chat, and PostgreSQL cannot store it in text (a name, an offer would fail the turn).
+    text = (message.text or "").replace("\x00", "")[:MAX_TEXT]
     if text.startswith("/"):
         head, _, rest = text[1:].partition(" ")
         command = head.split("@", 1)[0].casefold()

@@ -11,7 +11,7 @@ import json
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 
-from bot.fonts import missing_glyphs
+from bot.fonts import missing_glyphs, printable
 from bot.i18n import N_, language_name
 from bot.poster import PosterText, render_poster
 from bot.store import audit, invites, organisations
@@ -248,7 +248,9 @@ def on_poster(turn: Turn) -> None:
         text = PosterText(lang, t.gettext(POSTER_HEADING), t.gettext(POSTER_BODY), t.gettext(POSTER_SCAN))
         if not missing_glyphs(text.heading + text.body + text.scan):
             texts.append(text)
-    pdf = render_poster(link=invites.deep_link(turn.bot_username, invite.code), organisation=org.name, texts=texts)
+    # The name as the coordinator typed it may hold what no font draws (an emoji, say): printed without it.
+    pdf = render_poster(link=invites.deep_link(turn.bot_username, invite.code),
+                        organisation=printable(org.name), texts=texts)
     audit.record(turn.session, action="poster.made", actor_person_id=turn.person.id, organisation_id=org.id)
     turn.send_document(f"kompis-{org.id}.pdf", pdf, _("A poster for {organisation}: print it on A4. Its link works "
                                                       "for 180 days.", organisation=org.name))

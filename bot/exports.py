@@ -6,6 +6,7 @@ import csv
 import io
 
 from openpyxl import Workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font
 
 Row = list[object]
@@ -18,7 +19,7 @@ def xlsx(sheets: dict[str, list[Row]]) -> bytes:
     for name, rows in sheets.items():
         sheet = book.create_sheet(title=name[:31])
         for row in rows:
-            sheet.append(["" if value is None else value for value in row])
+            sheet.append([_cell(value) for value in row])
         for cell in sheet[1] if rows else ():
             cell.font = Font(bold=True)
         for column in sheet.columns:
@@ -28,6 +29,14 @@ def xlsx(sheets: dict[str, list[Row]]) -> bytes:
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
+
+
+def _cell(value: object) -> object:
+    """A value as a cell may hold it: XLSX has no room for control characters, which a name typed in the chat
+    may carry (an organisation's, a team's); they are left out rather than failing the whole file."""
+    if value is None:
+        return ""
+    return ILLEGAL_CHARACTERS_RE.sub("", value) if isinstance(value, str) else value
 
 
 def csv_bytes(rows: list[Row]) -> bytes:

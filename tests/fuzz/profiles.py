@@ -10,9 +10,9 @@ from hypothesis import HealthCheck, settings
 # What ran, summed over the session: sequences (examples), steps, actions by kind, checks made.
 CASES: Counter = Counter()
 
-_COMMON = dict(deadline=None, print_blob=True,
-               suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.filter_too_much,
-                                      HealthCheck.function_scoped_fixture, HealthCheck.large_base_example])
+_COMMON = {"deadline": None, "print_blob": True,
+           "suppress_health_check": [HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.filter_too_much,
+                                     HealthCheck.function_scoped_fixture, HealthCheck.large_base_example]}
 # The default (CI): enough sequences to matter, all fuzz tests together well within 90 s on two cores.
 settings.register_profile("kompis-fuzz-ci", max_examples=60, stateful_step_count=12, **_COMMON)
 # HYPOTHESIS_PROFILE=thorough: many more and longer sequences (tens of minutes).

@@ -109,3 +109,15 @@ def the_broadcast(store, broadcast_id: int | None = None) -> Broadcast:
 def tally(store, broadcast_id: int) -> broadcasts.Tally:
     with store.session() as session:
         return broadcasts.tally(session, broadcast=session.get(Broadcast, broadcast_id))
+
+
+def final_report(i18n: I18n, figures) -> str:
+    """The coordinator's final report in Swedish, as the catalog words it, for a broadcast's tally."""
+    t = i18n.translator("sv")
+    return t.gettext("Broadcast finished: {total} recipients. Delivered {sent}, blocked the bot {blocked}, "
+                     "reminders turned off {opted_out}, failed {failed}, cancelled {cancelled}.\n"
+                     "Interested so far: {interested}, of whom applied: {signed_up}.",
+                     total=t.number(figures.total), sent=t.number(figures.sent), blocked=t.number(figures.blocked),
+                     opted_out=t.number(figures.opted_out), failed=t.number(figures.failed),
+                     cancelled=t.number(figures.cancelled), interested=t.number(figures.interested),
+                     signed_up=t.number(figures.signed_up))

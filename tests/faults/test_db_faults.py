@@ -28,8 +28,8 @@ from bot.store import db as store_db
 from bot.store.db import Store
 from bot.store.models import Assessment, ProcessedUpdate, Role
 from tests.auxil import conversation
-from tests.auxil.broadcasting import (broadcast_in_store, employees, offers_per_recipient, row_states, send_offer,
-                                      tally, the_broadcast)
+from tests.auxil.broadcasting import (broadcast_in_store, employees, final_report, offers_per_recipient, row_states,
+                                      send_offer, tally, the_broadcast)
 from tests.auxil.conversation import Chatter, RunningBot
 from tests.auxil.pg_restart import RestartablePostgres
 from tests.auxil.postgres import find_binaries
@@ -161,17 +161,6 @@ def test_postgres_restarted_mid_assessment_the_conversation_continues_where_it_w
 
 # -- a broadcast -----------------------------------------------------------------------------------------------
 
-def final_report(bot: RunningBot, tally_) -> str:
-    t = bot.i18n.translator("sv")
-    return t.gettext("Broadcast finished: {total} recipients. Delivered {sent}, blocked the bot {blocked}, "
-                     "reminders turned off {opted_out}, failed {failed}, cancelled {cancelled}.\n"
-                     "Interested so far: {interested}, of whom applied: {signed_up}.",
-                     total=t.number(tally_.total), sent=t.number(tally_.sent), blocked=t.number(tally_.blocked),
-                     opted_out=t.number(tally_.opted_out), failed=t.number(tally_.failed),
-                     cancelled=t.number(tally_.cancelled), interested=t.number(tally_.interested),
-                     signed_up=t.number(tally_.signed_up))
-
-
 @pytest.mark.postgres
 @pytest.mark.timeout(300)
 def test_postgres_restarted_mid_broadcast_every_recipient_gets_the_offer_once_and_the_report_is_complete(
@@ -205,7 +194,7 @@ def test_postgres_restarted_mid_broadcast_every_recipient_gets_the_offer_once_an
         assert set(row_states(pg_store, broadcast.id).values()) == {"sent"}
         figures = tally(pg_store, broadcast.id)
         assert (figures.total, figures.sent, figures.failed, figures.waiting) == (N, N, 0, 0)
-        assert chef.shows(final_report(bot, figures)) == final_report(bot, figures)
+        assert chef.shows(final_report(bot.i18n, figures)) == final_report(bot.i18n, figures)
         assert broadcast.progress_message_id == bot.client.messages(chef.id)[-1]["message_id"]  # edited in place
     finally:
         bot.stop()

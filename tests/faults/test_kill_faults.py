@@ -18,25 +18,14 @@ from bot.i18n import I18n
 from bot.localapi import Limits, SyncLocalApiClient, ThreadedLocalBotApi
 from bot.store.models import Role
 from tests.auxil import conversation
-from tests.auxil.broadcasting import (employees, offers_per_recipient, onboard, row_states, send_offer, tally,
-                                      the_broadcast)
+from tests.auxil.broadcasting import (employees, final_report, offers_per_recipient, onboard, row_states, send_offer,
+                                      tally, the_broadcast)
 from tests.auxil.conversation import Chatter
 from tests.auxil.processes import TOKEN, config_file, environment, kompis_run, wait_until
 from tests.auxil.workplaces import invite
 
 N = 200  # recipients
 FIRST = 840_000  # their user ids
-
-
-def final_report(i18n: I18n, figures) -> str:
-    t = i18n.translator("sv")
-    return t.gettext("Broadcast finished: {total} recipients. Delivered {sent}, blocked the bot {blocked}, "
-                     "reminders turned off {opted_out}, failed {failed}, cancelled {cancelled}.\n"
-                     "Interested so far: {interested}, of whom applied: {signed_up}.",
-                     total=t.number(figures.total), sent=t.number(figures.sent), blocked=t.number(figures.blocked),
-                     opted_out=t.number(figures.opted_out), failed=t.number(figures.failed),
-                     cancelled=t.number(figures.cancelled), interested=t.number(figures.interested),
-                     signed_up=t.number(figures.signed_up))
 
 
 @pytest.mark.timeout(360)

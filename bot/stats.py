@@ -134,8 +134,9 @@ def figures(session: Session, *, organisation_ids: list[int], period: Period, mi
                           by_gender, dict(targets or {}), min_group)
 
 
-def erased_facts(session: Session, *, person: Person) -> ErasedPerson:
-    """What figures() counts of this person, to the hour and without identity: kept when the person is deleted."""
+def erased_facts(session: Session, *, person: Person) -> ErasedPerson | None:
+    """What figures() counts of this person, to the hour and without identity: kept when the person is deleted.
+    None when no organisation's figures count them (a coordinator, someone who never joined a workplace)."""
     def hour(moment: datetime) -> str:
         return moment.replace(minute=0, second=0, microsecond=0).isoformat()
 
@@ -143,6 +144,8 @@ def erased_facts(session: Session, *, person: Person) -> ErasedPerson:
         select(Membership.organisation_id, func.min(Membership.created_at)).where(
             Membership.person_id == person.id, col(Membership.role).in_([Role.employee.value, Role.manager.value]))
         .group_by(Membership.organisation_id))}
+    if not joined:
+        return None
     assessed = session.exec(select(Assessment.completed_at).where(
         Assessment.person_id == person.id, col(Assessment.completed_at).is_not(None))).all()
     steps = session.exec(select(SignUpStep.state, SignUpStep.at).join(SignUp, SignUpStep.sign_up_id == SignUp.id)

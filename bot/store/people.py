@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from datetime import timedelta
 
 from sqlmodel import Session, select
@@ -120,8 +119,8 @@ def export(session: Session, *, person: Person) -> dict:
         "chat_id": person.chat_id,
         "language": person.language,
         "consent_at": person.consent_at.isoformat(),
-        "unreachable_since": person.unreachable_since.isoformat() if person.unreachable_since else None,
-        "reminders_stopped_at": person.reminders_stopped_at.isoformat() if person.reminders_stopped_at else None,
+        "unreachable_since": _when(person.unreachable_since),
+        "reminders_stopped_at": _when(person.reminders_stopped_at),
         "created_at": person.created_at.isoformat(),
         "job_role": person.job_role,
         "gender": person.gender,
@@ -148,7 +147,7 @@ def delete_person(session: Session, *, person: Person) -> None:
     from bot.stats import erased_facts  # the figures decide what they count
 
     kept = erased_facts(session, person=person)
-    if json.loads(kept.facts)["joined"]:  # counted in some organisation's figures
+    if kept is not None:
         session.add(kept)
     session.delete(person)
     session.flush()

@@ -16,7 +16,7 @@ from typing import AsyncIterator
 from telegram import BotCommand, Update
 from telegram.ext import Application, ContextTypes, TypeHandler
 
-from bot import retention
+from bot import drawing, retention
 from bot.config import Config
 from bot.i18n import I18n, N_
 from bot.nlu import NluClient
@@ -134,6 +134,7 @@ async def _set_commands(application: Application) -> None:
 
 async def _on_start(application: Application) -> None:
     await _set_commands(application)
+    drawing.start()  # loads matplotlib and the fonts while nobody waits for a chart yet
     kompis: Kompis = application.bot_data["kompis"]
     kompis.runner.bot_username = application.bot.username  # for invite links made in the chat
     application.bot_data["housekeeping"] = asyncio.create_task(_housekeeping(kompis))

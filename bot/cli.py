@@ -99,8 +99,8 @@ def run(verbose: bool = typer.Option(False, "--verbose", "-v"), nlu: bool = NLU_
     store = _store(config)
     with _nlu_server(config, nlu) as config:
         application = build_application(config, store, token=config.token)
-        # What start-up made lives as long as the process: set it aside from the cycle collector, so that a full
-        # collection (one after every chart, bot/competence/chart.py) looks at new objects only: ~2 ms, not ~90.
+        # What start-up made lives as long as the process: set it aside from the cycle collector, so that its
+        # collections look at new objects only.
         gc.collect()
         gc.freeze()
         if config.webhook.url:

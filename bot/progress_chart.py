@@ -11,7 +11,8 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
 from bot.competence.chart import DPI, INK, LABEL_PT, LEVEL_PT, MUTED, OWN_COLOUR, TARGET_COLOUR, TITLE_PT, WIDTH_PX, \
-    _wrap, one_at_a_time
+    _wrap
+from bot.drawing import drawn_apart
 from bot.fonts import font
 
 
@@ -22,7 +23,7 @@ class ProgressRow:
     note: str       # translated and formatted: "40 of 100"
 
 
-@one_at_a_time
+@drawn_apart
 def render_progress(rows: list[ProgressRow], title: str, *, rtl: bool = False) -> bytes:
     """The chart as PNG bytes; the same input always gives the same bytes."""
     if not rows:

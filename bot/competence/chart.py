@@ -1,18 +1,13 @@
 """Competence profile chart: one horizontal bar per area (own level, target, previous level) as PNG bytes.
 
 Made to be sent as a Telegram photo and read on a phone: rendered ~1080 px wide with big fonts.
-Uses only the object-oriented matplotlib API (never pyplot), so it is safe to call from worker threads; a process
-draws its charts one at a time, in one thread (`one_at_a_time`).
+Uses only the object-oriented matplotlib API (never pyplot). Drawn in the drawing process (`bot.drawing`).
 """
 
 from __future__ import annotations
 
-import functools
-import gc
 import io
 import textwrap
-import threading
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 from matplotlib.backends.backend_agg import FigureCanvasAgg
@@ -20,6 +15,7 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
+from bot.drawing import drawn_apart
 from bot.fonts import font
 
 
@@ -27,39 +23,6 @@ from bot.fonts import font
 OWN_COLOUR, TARGET_COLOUR, INK, MUTED = "#0072B2", "#D55E00", "#222222", "#666666"
 DPI, WIDTH_PX = 150, 1080
 TITLE_PT, LABEL_PT, LEVEL_PT, LEGEND_PT = 17, 15, 13, 14
-
-
-# Charts are drawn in one thread of their own, one at a time, and each is freed as soon as it is drawn. A matplotlib
-# Figure refers to itself (figure, canvas, axes, texts), so only Python's cycle collector frees it, which in a bot
-# process may be dozens of charts later; meanwhile each holds its Agg canvas, ~5 MB of pixels outside Python's view:
-# a bot showing 120 results one after the other grew from 155 to 316 MB resident. Drawn in whichever worker thread
-# asked, every thread also kept its own fonts (matplotlib caches them per thread) and glibc heap: 50 people asking
-# for their result four at a time took the bot from 155 to 209 MB with the lock alone, to 180 MB in one thread
-# (bench/store_scale.py). Drawing holds the GIL nearly throughout, so charts side by side took no less time in
-# all. The collection costs ~2 ms once `kompis run` has frozen what start-up made (gc.freeze).
-_DRAWER = ThreadPoolExecutor(1, thread_name_prefix="chart")
-_in_drawer = threading.local()
-
-
-def _drawn_and_freed(render, args, kwargs):
-    _in_drawer.active = True
-    try:
-        return render(*args, **kwargs)
-    finally:
-        _in_drawer.active = False
-        gc.collect()
-
-
-def one_at_a_time(render):
-    """Wrap a chart renderer: the process draws its charts one at a time in one thread, and frees each at once."""
-
-    @functools.wraps(render)
-    def drawn_alone(*args, **kwargs):
-        if getattr(_in_drawer, "active", False):  # a renderer drawing another: already in the drawing thread
-            return render(*args, **kwargs)
-        return _DRAWER.submit(_drawn_and_freed, render, args, kwargs).result()
-
-    return drawn_alone
 
 
 @dataclass(frozen=True)
@@ -109,7 +72,7 @@ def _fit_levels(levels: tuple[str, ...], room: float, width) -> tuple[list[str],
 
 
 
-@one_at_a_time
+@drawn_apart
 def render_profile(areas: list[ChartArea], text: ChartText, *, rtl: bool = False) -> bytes:
     """The chart as PNG bytes; the same input always gives the same bytes."""
     if not areas:

@@ -12,7 +12,7 @@ What it is
 
 What it emulates
     * Any token ``<digits>:<secret>`` is a bot (bot id = the digits).
-    * getUpdates with offsets and long polling; webhooks delivered in order
+    * getUpdates with offsets and long polling; webhooks delivered in order within a chat, chats side by side
       with the secret-token header and retries; the 409 conflicts.
     * sendMessage / sendPhoto / sendDocument, edits, deletes, callback
       answers, chat actions, command lists per scope and language, menu

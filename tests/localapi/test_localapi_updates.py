@@ -192,13 +192,85 @@ def test_webhook_delivery_with_secret_in_order_and_409(server, token):
             await receiver.runner.cleanup()
 
     info = asyncio.run(scenario())
-    texts = [u["message"]["text"] for u in receiver.updates]
-    assert texts == ["before the webhook", "second", "third"]
-    ids = [u["update_id"] for u in receiver.updates]
-    assert ids == sorted(ids)
+    texts = {name: [u["message"]["text"] for u in receiver.updates if u["message"]["from"]["id"] == user["id"]]
+             for name, user in (("Ana", ANA), ("Bo", BO))}
+    assert texts == {"Ana": ["before the webhook", "second"], "Bo": ["third"]}  # in order within a chat
     assert receiver.secrets == ["s3cret-Token_1"] * 3
     assert info.url.endswith("/hook") and info.pending_update_count == 0
     assert info.last_error_message == "Wrong response from the webhook: 500 Internal Server Error"
+
+
+CY = {"id": 1003, "first_name": "Cy"}
+
+
+class GatedReceiver(Receiver):
+    """Holds each update of a gated chat until its gate opens, and counts what is in flight at once."""
+
+    def __init__(self, gated: list[int]):
+        super().__init__()
+        self.gates = {chat: asyncio.Event() for chat in gated}
+        self.in_flight: dict[int, int] = {}
+        self.most_at_once = self.most_of_one_chat = 0
+        self.arrived = asyncio.Condition()
+
+    def texts(self, user: dict) -> list[str]:
+        return [u["message"]["text"] for u in self.updates if u["message"]["chat"]["id"] == user["id"]]
+
+    async def handle(self, request: web.Request) -> web.Response:
+        update = await request.json()
+        chat = update["message"]["chat"]["id"]
+        self.in_flight[chat] = self.in_flight.get(chat, 0) + 1
+        self.most_at_once = max(self.most_at_once, sum(self.in_flight.values()))
+        self.most_of_one_chat = max(self.most_of_one_chat, self.in_flight[chat])
+        async with self.arrived:
+            self.arrived.notify_all()
+        try:
+            if chat in self.gates:
+                await self.gates[chat].wait()
+            self.updates.append(update)
+            async with self.arrived:
+                self.arrived.notify_all()
+            return web.Response(text="ok")
+        finally:
+            self.in_flight[chat] -= 1
+
+    async def until(self, holds, seconds: float = 10) -> None:
+        async with self.arrived:
+            await asyncio.wait_for(self.arrived.wait_for(holds), seconds)
+
+
+def test_webhook_delivers_chats_side_by_side_each_in_order(server, token):
+    """Like Telegram: a chat whose update is slow to answer holds back its own later updates only; other chats go
+    on, on at most max_connections connections at once."""
+    local = LocalApiClient(server.root_url, token)
+    receiver = GatedReceiver(gated=[ANA["id"], BO["id"]])
+
+    async def scenario():
+        url = await receiver.start()
+        try:
+            async with ptb(server, token) as bot:
+                assert await bot.set_webhook(url, max_connections=2)
+                for user, text in ((ANA, "a1"), (ANA, "a2"), (BO, "b1"), (BO, "b2"), (CY, "c1")):
+                    await local.send_text(user, text)
+                await receiver.until(lambda: receiver.in_flight.get(ANA["id"]) == receiver.in_flight.get(BO["id"]) == 1)
+                await asyncio.sleep(0.3)
+                held = receiver.texts(CY), receiver.most_at_once  # both connections taken by Ana and Bo
+                receiver.gates[BO["id"]].set()
+                await receiver.until(lambda: receiver.texts(CY) == ["c1"] and len(receiver.texts(BO)) == 2)
+                ana_meanwhile = receiver.texts(ANA)
+                receiver.gates[ANA["id"]].set()
+                await receiver.until(lambda: len(receiver.updates) == 5)
+                return held, ana_meanwhile, await bot.get_webhook_info()
+        finally:
+            await local.close()
+            await receiver.runner.cleanup()
+
+    (cy_while_held, at_once_while_held), ana_meanwhile, info = asyncio.run(scenario())
+    assert cy_while_held == [] and at_once_while_held == 2
+    assert ana_meanwhile == []  # a2 waits for a1, which waited for Ana's gate, while Bo and Cy went on
+    assert (receiver.texts(ANA), receiver.texts(BO), receiver.texts(CY)) == (["a1", "a2"], ["b1", "b2"], ["c1"])
+    assert receiver.most_at_once == 2 and receiver.most_of_one_chat == 1
+    assert info.pending_update_count == 0 and info.max_connections == 2
 
 
 def test_set_webhook_drop_pending_and_validation(server, token, client):

@@ -15,6 +15,7 @@ import matplotlib
 from matplotlib import font_manager
 from matplotlib.font_manager import FontProperties
 from matplotlib.ft2font import FT2Font
+from PIL import ImageFont
 
 MATPLOTLIB_FONTS = Path(matplotlib.get_data_path()) / "fonts" / "ttf"
 OWN_FONTS = Path(__file__).resolve().parents[1] / "data" / "fonts"
@@ -36,6 +37,20 @@ def font(size: float, *, bold: bool = False, mono: bool = False) -> FontProperti
     """FontProperties naming the fallback chain (regular, bold or monospaced) at a size in points."""
     paths = MONO if mono else BOLD if bold else REGULAR
     return FontProperties(family=list(_families(paths)), size=size, weight="bold" if bold else "normal")
+
+
+def face(pixels: int, text: str, *, bold: bool = False) -> ImageFont.FreeTypeFont:
+    """The font of the chain that draws all of `text` (else the one that draws most of it), at a size in pixels,
+    for Pillow: the first of the chain for text every font draws (spaces, digits)."""
+    paths = BOLD if bold else REGULAR
+    drawn = [ord(ch) for ch in text if not ch.isspace() and not unicodedata.category(ch).startswith("C")]
+    best = max(paths, key=lambda path: sum(code in _charmap((path,)) for code in drawn))  # first of the best
+    return _face(best, pixels)
+
+
+@lru_cache(maxsize=64)
+def _face(path: Path, pixels: int) -> ImageFont.FreeTypeFont:
+    return ImageFont.truetype(str(path), pixels, layout_engine=ImageFont.Layout.RAQM)
 
 
 @lru_cache(maxsize=None)

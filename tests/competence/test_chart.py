@@ -5,6 +5,7 @@ from __future__ import annotations
 import struct
 import warnings
 
+import PIL.features
 import pytest
 
 from bot.competence.chart import ChartArea, ChartText, render_profile
@@ -112,6 +113,11 @@ def test_a_label_the_font_cannot_draw_warns():
         warnings.simplefilter("error")
         with pytest.raises(UserWarning, match="missing from font"):
             render_profile([ChartArea("漢字", 2.0, 3)], TEXT["en"])
+
+
+def test_pillow_shapes_text_with_libraqm():
+    # Without libraqm Pillow would draw Arabic and Persian letters unjoined and left to right.
+    assert PIL.features.check("raqm")
 
 
 def test_dollar_signs_are_not_mathtext():

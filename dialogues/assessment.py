@@ -177,7 +177,7 @@ def show_question(turn: Turn, assessment: Assessment, *, edit: bool = True) -> N
     _ = turn._
     version = framework.version(assessment.framework_version)
     statement = questions[assessment.position]
-    earlier = assessments.answers(turn.session, assessment=assessment).get(statement.key)
+    earlier = assessments.answer(turn.session, assessment=assessment, statement=statement.key)
     turn.state.go(NAME, "question", id=assessment.id)
     levels = "\n".join(_("{number} {name}: {description}", number=level.value, name=_(level.name),
                          description=_(level.description)) for level in version.levels)

@@ -54,6 +54,12 @@ def answers(session: Session, *, assessment: Assessment) -> dict[str, int | None
     return {row.statement: row.level for row in rows}
 
 
+def answer(session: Session, *, assessment: Assessment, statement: str) -> int | None:
+    """The level given to one statement (None: skipped or not answered yet); one row, by its key."""
+    found = session.get(AssessmentAnswer, (assessment.id, statement))
+    return found.level if found is not None else None
+
+
 def record(session: Session, *, assessment: Assessment, statement: str, level: int | None) -> None:
     """Keep the answer (None: skipped) and move on to the next question."""
     answer = session.get(AssessmentAnswer, (assessment.id, statement))

@@ -1,5 +1,8 @@
 """Charts are drawn in a process of their own, one at a time, and each is freed as soon as it is drawn.
 
+The same process makes the invite poster and the XLSX exports and answers which characters the fonts draw: what
+needs matplotlib, numpy or openpyxl runs there, so the bot's own process never loads them (~55 MB less).
+
 - Apart: drawing a result chart is ~150-250 ms of CPU that holds the GIL nearly throughout, so drawn in the bot's
   own process every other update waited behind it: a button press's p99 was 419 ms with result charts among the
   presses and 117 ms without (bench/updates.py). The drawing process has a GIL of its own; the bot's thread only

@@ -5,15 +5,18 @@ from __future__ import annotations
 import csv
 import io
 
-from openpyxl import Workbook
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-from openpyxl.styles import Font
+from bot.drawing import drawn_apart
 
 Row = list[object]
 
 
+@drawn_apart
 def xlsx(sheets: dict[str, list[Row]]) -> bytes:
-    """One sheet per name; the first row of each is its header (bold)."""
+    """One sheet per name; the first row of each is its header (bold). Made in the drawing process, like the
+    charts: openpyxl (and numpy, which it loads when it can) stays out of the bot's process."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
     book = Workbook()
     book.remove(book.active)
     for name, rows in sheets.items():
@@ -34,6 +37,8 @@ def xlsx(sheets: dict[str, list[Row]]) -> bytes:
 def _cell(value: object) -> object:
     """A value as a cell may hold it: XLSX has no room for control characters, which a name typed in the chat
     may carry (an organisation's, a team's); they are left out rather than failing the whole file."""
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
     if value is None:
         return ""
     return ILLEGAL_CHARACTERS_RE.sub("", value) if isinstance(value, str) else value

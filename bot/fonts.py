@@ -7,17 +7,21 @@ gets the list as a fallback chain, so a character DejaVu lacks is drawn from the
 
 from __future__ import annotations
 
+import importlib.util
 import unicodedata
 from functools import lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import matplotlib
-from matplotlib import font_manager
-from matplotlib.font_manager import FontProperties
-from matplotlib.ft2font import FT2Font
 from PIL import ImageFont
 
-MATPLOTLIB_FONTS = Path(matplotlib.get_data_path()) / "fonts" / "ttf"
+from bot.drawing import drawn_apart
+
+if TYPE_CHECKING:
+    from matplotlib.font_manager import FontProperties
+
+# matplotlib is imported where it draws, in the drawing process (bot/drawing.py), never in the bot's: ~40 MB.
+MATPLOTLIB_FONTS = Path(importlib.util.find_spec("matplotlib").submodule_search_locations[0]) / "mpl-data" / "fonts" / "ttf"
 OWN_FONTS = Path(__file__).resolve().parents[1] / "data" / "fonts"
 REGULAR = (MATPLOTLIB_FONTS / "DejaVuSans.ttf", OWN_FONTS / "AbyssinicaSIL-Regular.ttf")
 BOLD = (MATPLOTLIB_FONTS / "DejaVuSans-Bold.ttf", OWN_FONTS / "AbyssinicaSIL-Regular.ttf")
@@ -26,6 +30,8 @@ MONO = (MATPLOTLIB_FONTS / "DejaVuSansMono.ttf",)
 
 @lru_cache(maxsize=None)
 def _families(paths: tuple[Path, ...]) -> tuple[str, ...]:
+    from matplotlib import font_manager
+
     names = []
     for path in paths:
         font_manager.fontManager.addfont(str(path))
@@ -35,6 +41,8 @@ def _families(paths: tuple[Path, ...]) -> tuple[str, ...]:
 
 def font(size: float, *, bold: bool = False, mono: bool = False) -> FontProperties:
     """FontProperties naming the fallback chain (regular, bold or monospaced) at a size in points."""
+    from matplotlib.font_manager import FontProperties
+
     paths = MONO if mono else BOLD if bold else REGULAR
     return FontProperties(family=list(_families(paths)), size=size, weight="bold" if bold else "normal")
 
@@ -55,12 +63,15 @@ def _face(path: Path, pixels: int) -> ImageFont.FreeTypeFont:
 
 @lru_cache(maxsize=None)
 def _charmap(paths: tuple[Path, ...]) -> frozenset[int]:
+    from matplotlib.ft2font import FT2Font
+
     covered: set[int] = set()
     for path in paths:
         covered.update(FT2Font(str(path)).get_charmap())
     return frozenset(covered)
 
 
+@drawn_apart
 def printable(text: str) -> str:
     """`text` without the characters the fonts cannot draw in regular and bold alike (emoji, scripts no font
     covers, control and private-use characters), spaces collapsed: for a name someone typed, drawn as well as the
@@ -71,6 +82,7 @@ def printable(text: str) -> str:
     return " ".join(kept.split())
 
 
+@drawn_apart
 def missing_glyphs(text: str, *, bold: bool = False, mono: bool = False) -> set[str]:
     """Characters of `text` no font of the chain can draw (whitespace and control/format characters ignored)."""
     covered = _charmap(MONO if mono else BOLD if bold else REGULAR)

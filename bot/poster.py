@@ -12,17 +12,16 @@ from __future__ import annotations
 import io
 import math
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-import numpy as np
 import segno
-from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.backends.backend_pdf import FigureCanvasPdf
-from matplotlib.figure import Figure
-from matplotlib.font_manager import FontProperties
-from matplotlib.lines import Line2D
-from matplotlib.transforms import Affine2D
 
+from bot.drawing import drawn_apart
 from bot.fonts import font, missing_glyphs
+
+if TYPE_CHECKING:  # imported where they draw, in the drawing process (bot/drawing.py)
+    from matplotlib.figure import Figure
+    from matplotlib.font_manager import FontProperties
 
 REGULAR, BOLD, MONO = "regular", "bold", "mono"  # the font chains of bot/fonts.py
 PAGE_W, PAGE_H, MARGIN = 210.0, 297.0, 15.0   # mm
@@ -80,6 +79,12 @@ def _wrap(text: str, fp: FontProperties, width_px: float, renderer) -> str:
 
 
 def _page(link: str, organisation: str, texts: list[PosterText], dpi: int) -> Figure:
+    import numpy as np
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+    from matplotlib.lines import Line2D
+    from matplotlib.transforms import Affine2D
+
     _check(link, organisation, texts)
     fig = Figure(figsize=(PAGE_W / 25.4, PAGE_H / 25.4), dpi=dpi, facecolor="white")
     r = FigureCanvasAgg(fig).get_renderer()
@@ -155,16 +160,25 @@ def _page(link: str, organisation: str, texts: list[PosterText], dpi: int) -> Fi
     return fig
 
 
+@drawn_apart
 def render_poster_png(*, link: str, organisation: str, texts: list[PosterText], dpi: int = 100) -> bytes:
     """The poster page as PNG bytes (for previews and tests); see qr_box for where the code lands."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
     fig = _page(link, organisation, texts, dpi)
     buf = io.BytesIO()
     FigureCanvasAgg(fig).print_png(buf, metadata={"Software": None})
     return buf.getvalue()
 
 
+@drawn_apart
 def render_poster(*, link: str, organisation: str, texts: list[PosterText]) -> bytes:
     """The poster as a one-page A4 PDF: the page drawn by Agg at 300 dpi, embedded unresampled."""
+    import numpy as np
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.backends.backend_pdf import FigureCanvasPdf
+    from matplotlib.figure import Figure
+
     canvas = FigureCanvasAgg(_page(link, organisation, texts, PDF_DPI))
     canvas.draw()
     image = np.asarray(canvas.buffer_rgba())[..., :3].copy()

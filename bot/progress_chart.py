@@ -7,9 +7,6 @@ from __future__ import annotations
 import io
 from dataclasses import dataclass
 
-from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.figure import Figure
-
 from bot.competence.chart import DPI, INK, LABEL_PT, LEVEL_PT, MUTED, OWN_COLOUR, TARGET_COLOUR, TITLE_PT, WIDTH_PX, \
     _wrap
 from bot.drawing import drawn_apart
@@ -26,6 +23,9 @@ class ProgressRow:
 @drawn_apart
 def render_progress(rows: list[ProgressRow], title: str, *, rtl: bool = False) -> bytes:
     """The chart as PNG bytes; the same input always gives the same bytes."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
     if not rows:
         raise ValueError("a progress chart needs at least one figure with a target")
     fig = Figure(figsize=(WIDTH_PX / DPI, (240 + 95 * len(rows)) / DPI), dpi=DPI, layout="constrained")

@@ -52,6 +52,7 @@ def test_the_store_at_scale_benchmark_runs_tiny_and_its_results_hold(tmp_path):
     assert bot["reminders_sent"] > 0 and bot["errors_logged"] == 0, bot["log_tail"]
     for moment in ("after_start", "after_planning", "after_work", "at_end"):
         assert bot[moment]["rss_mb"] > 50 and bot[moment]["hwm_mb"] >= bot[moment]["rss_mb"]
+        assert bot[moment]["drawing_hwm_mb"] >= bot[moment]["drawing_rss_mb"] > 20  # the drawing process, seen
 
     checks = {c["check"].split(" (")[0]: c["pass"] for c in run["checks"]}
     assert checks["team summary shows the seeded organisation's figures"]

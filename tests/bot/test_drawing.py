@@ -142,3 +142,17 @@ def test_the_drawing_process_ends_with_a_killed_bot_without_a_word():
     finally:
         bot.kill()
         bot.wait()
+
+
+def test_the_bots_process_loads_no_drawing_library():
+    """matplotlib, numpy and openpyxl are loaded in the drawing process only: ~55 MB the bot's process need not
+    hold (bench/store_scale.py measures both)."""
+    script = textwrap.dedent("""
+        import sys
+        import bot.app, bot.cli
+        from dialogues import build_router
+        build_router()
+        print(" ".join(sorted({name.split(".")[0] for name in sys.modules} & {"matplotlib", "numpy", "openpyxl"})))
+    """)
+    loaded = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, check=True)
+    assert loaded.stdout.strip() == ""

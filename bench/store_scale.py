@@ -94,7 +94,7 @@ from sqlalchemy import text as sql
 from sqlmodel import Session, select
 
 from bench import course_search
-from bench.nlu_latency import machine, machine_line, percentile
+from bench.nlu_latency import descendants, machine, machine_line, percentile
 from bench.reminders import Statements
 from bot import teams
 from bot.competence import framework
@@ -153,22 +153,9 @@ def proc_mb(pid: int | str, key: str) -> float:
     return float("nan")
 
 
-def children(pid: int | str) -> list[int]:
-    """The processes whose parent is `pid` (the bot's drawing process, bot/drawing.py)."""
-    found = []
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                if int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1]) == int(pid):
-                    found.append(int(entry.name))
-            except (OSError, ValueError, IndexError):
-                continue
-    return found
-
-
 def memory(pid: int | str) -> dict:
-    """The bot process's memory, and its drawing process's (children's) beside it."""
-    drawing = children(pid)
+    """The bot process's memory, and its drawing process's (the processes below it) beside it."""
+    drawing = descendants(int(pid))[1:]
     return {"rss_mb": round(proc_mb(pid, "VmRSS"), 1), "hwm_mb": round(proc_mb(pid, "VmHWM"), 1),
             "drawing_rss_mb": round(sum(proc_mb(c, "VmRSS") for c in drawing), 1),
             "drawing_hwm_mb": round(sum(proc_mb(c, "VmHWM") for c in drawing), 1)}

@@ -829,24 +829,6 @@ def cpu_seconds(pid: int) -> float | None:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def process_tree(root: int) -> list[int]:
-    """A process and all its descendants (PostgreSQL's postmaster and its backends)."""
-    children: dict[int, list[int]] = {}
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                parent = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
-            except (OSError, ValueError, IndexError):
-                continue
-            children.setdefault(parent, []).append(int(entry.name))
-    tree, todo = [], [root]
-    while todo:
-        pid = todo.pop()
-        tree.append(pid)
-        todo += children.get(pid, [])
-    return tree
-
-
 def cpu_snapshot(groups: dict[str, Callable[[], list[int]]]) -> dict[str, dict[int, float]]:
     return {name: {pid: t for pid in pids() if (t := cpu_seconds(pid)) is not None} for name, pids in groups.items()}
 
@@ -894,12 +876,15 @@ async def run_setup(setup: Setup, api_root: str, api_pid: int, tmp: Path, args, 
         for bot in (bare, kompis):
             await bot.control.reset_stats()
             bot.reader.start()
-        pids = {bot.name: {"bot": lambda procs=procs: [pid for p in procs for pid in process_tree(p.popen.pid)], "bot_api": lambda: [api_pid],
-                           "phones": lambda: [os.getpid()]}
+        from bench.nlu_latency import descendants
+
+        # A bot process with its drawing process; PostgreSQL's postmaster with its backends.
+        pids = {bot.name: {"bot": lambda procs=procs: [pid for p in procs for pid in descendants(p.popen.pid)],
+                           "bot_api": lambda: [api_pid], "phones": lambda: [os.getpid()]}
                 for bot, procs in ((bare, bots.bare_procs), (kompis, bots.kompis_procs))}
         if setup.database_pid is not None:
             for groups in pids.values():
-                groups["database"] = lambda: process_tree(setup.database_pid)
+                groups["database"] = lambda: descendants(setup.database_pid)
 
         def slice_of(bot: BotUnderTest, phase) -> asyncio.Future:
             return measured(bot, pids[bot.name], phase, bots.balancer_port)

@@ -3,20 +3,20 @@
 The same process makes the invite poster and the XLSX exports and answers which characters the fonts draw: what
 needs matplotlib, numpy or openpyxl runs there, so the bot's own process never loads them (~55 MB less).
 
-- Apart: drawing a result chart is ~150-250 ms of CPU that holds the GIL nearly throughout, so drawn in the bot's
-  own process every other update waited behind it: a button press's p99 was 419 ms with result charts among the
-  presses and 117 ms without (bench/updates.py). The drawing process has a GIL of its own; the bot's thread only
-  waits for the bytes.
+- Apart: drawing holds the GIL nearly throughout (a result chart took ~150-250 ms with matplotlib, ~40 ms now with
+  Pillow), so drawn in the bot's own process every other update waited behind it: a button press's p99 was 419 ms
+  with result charts among the presses and 117 ms without (bench/updates.py). The drawing process has a GIL of its
+  own; the bot's thread only waits for the bytes.
 - One process, one chart at a time: charts side by side take no less time in all on a small machine, and each
   drawing process costs its own matplotlib and fonts.
 - Freed at once: a matplotlib Figure refers to itself, so only the cycle collector frees it; meanwhile each holds its
   Agg canvas, ~5 MB of pixels outside Python's view (120 results in a row grew a process from 155 to 316 MB).
 
-The drawing process is a Python running `bot.drawing.main`, started on the first chart or by `start()`, fed pickled calls on
-its stdin and answering on its stdout. (Not multiprocessing: its spawn and forkserver methods import the caller's
-main module again in the child, and fork would copy the bot with its threads and connections.) It ends when the
-bot's end of the pipe closes, also when the bot was killed; if it dies, the next chart starts another. Warnings and
-log records from the drawing come back and meet the caller's filters and handlers as if drawn here, and the
+The drawing process is a Python running `bot.drawing.main`, started on the first chart or by `start()`, fed pickled
+calls on its stdin and answering on its stdout. (Not multiprocessing: its spawn and forkserver methods import the
+caller's main module again in the child, and fork would copy the bot with its threads and connections.) It ends when
+the bot's end of the pipe closes, also when the bot was killed; if it dies, the next chart starts another. Warnings
+and log records from the drawing come back and meet the caller's filters and handlers as if drawn here, and the
 renderer's exceptions are raised in the caller.
 """
 
@@ -45,7 +45,10 @@ _here = False  # True in the drawing process: a renderer drawing another draws i
 
 
 def _send(stream: BinaryIO, message: object) -> None:
-    data = pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL)
+    _write(stream, pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL))
+
+
+def _write(stream: BinaryIO, data: bytes) -> None:
     stream.write(_HEADER.pack(len(data)) + data)
     stream.flush()
 
@@ -77,8 +80,8 @@ class _Drawer:
             self._ended()
         if self.process is None:
             env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])))
-            self.process = subprocess.Popen([sys.executable, "-c", "from bot.drawing import main; main()"], stdin=subprocess.PIPE,
-                                            stdout=subprocess.PIPE, env=env, cwd=ROOT)
+            self.process = subprocess.Popen([sys.executable, "-c", "from bot.drawing import main; main()"],
+                                            stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env, cwd=ROOT)
             log.debug("drawing process %s started", self.process.pid)
         return self.process
 
@@ -169,7 +172,8 @@ class _Caught(logging.Handler):
         self.records.append(record)  # as plain text, so that it pickles
 
 
-def _drawn(module: str, name: str, args: tuple, kwargs: dict) -> tuple:
+def _drawn(module: str, name: str, args: tuple, kwargs: dict) -> bytes:
+    """The pickled answer to one request: the result or the exception, the warnings given, the log records made."""
     caught, root = _Caught(), logging.getLogger()
     root.addHandler(caught)
     try:
@@ -179,12 +183,12 @@ def _drawn(module: str, name: str, args: tuple, kwargs: dict) -> tuple:
                 ok, result = True, getattr(importlib.import_module(module), name).__wrapped__(*args, **kwargs)
             except Exception as error:  # the caller raises it
                 ok, result = False, error
-        answer = (ok, result, [(w.category, str(w.message)) for w in given], caught.records)
+        said = [(w.category, str(w.message)) for w in given], caught.records
         try:
-            pickle.dumps(answer)
-        except Exception:
-            answer = (False, RuntimeError(f"{type(result).__name__}: {result}"), answer[2], answer[3])
-        return answer
+            return pickle.dumps((ok, result, *said), protocol=pickle.HIGHEST_PROTOCOL)
+        except Exception:  # an exception that does not pickle (it holds a lock, a socket): its words do
+            return pickle.dumps((False, RuntimeError(f"{type(result).__name__}: {result}"), *said),
+                                protocol=pickle.HIGHEST_PROTOCOL)
     finally:
         root.removeHandler(caught)
         gc.collect()
@@ -208,5 +212,5 @@ def main() -> None:
             request = _receive(requests)
         except EOFError:
             return
-        _send(answers, _drawn(*request))
+        _write(answers, _drawn(*request))
 

@@ -21,7 +21,8 @@ if TYPE_CHECKING:
     from matplotlib.font_manager import FontProperties
 
 # matplotlib is imported where it draws, in the drawing process (bot/drawing.py), never in the bot's: ~40 MB.
-MATPLOTLIB_FONTS = Path(importlib.util.find_spec("matplotlib").submodule_search_locations[0]) / "mpl-data" / "fonts" / "ttf"
+MATPLOTLIB_FONTS = (Path(importlib.util.find_spec("matplotlib").submodule_search_locations[0])
+                    / "mpl-data" / "fonts" / "ttf")
 OWN_FONTS = Path(__file__).resolve().parents[1] / "data" / "fonts"
 REGULAR = (MATPLOTLIB_FONTS / "DejaVuSans.ttf", OWN_FONTS / "AbyssinicaSIL-Regular.ttf")
 BOLD = (MATPLOTLIB_FONTS / "DejaVuSans-Bold.ttf", OWN_FONTS / "AbyssinicaSIL-Regular.ttf")

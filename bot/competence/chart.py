@@ -128,7 +128,6 @@ def render_profile(areas: list[ChartArea], text: ChartText, *, rtl: bool = False
     labels = [_wrap(a.label, 20) for a in areas]
     label_px = max(page.width(label, LABEL_PT) for label in labels)
     levels, level_pt = _fit_levels(text.levels, (width - label_px - 60) / 4.25 - 14, page.width)
-    levels = [str(name) for name in levels]
 
     # Title, then the legend under it, centred.
     title = _wrap(text.title, 48)

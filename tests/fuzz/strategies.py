@@ -321,22 +321,19 @@ def build_update(kind: str, user: dict[str, Any], *, text: str = "x") -> dict[st
                       "members_only": False}}
     if kind == "poll_answer":
         return {"poll_answer": {"poll_id": f"{n}", "user": sender, "option_ids": [0], "option_persistent_ids": ["o1"]}}
+
+    def member_change(key: str, chat: dict, member: dict, old: str, new: str) -> dict:
+        return {key: {"chat": chat, "from": sender, "date": date, "old_chat_member": {"user": member, "status": old},
+                      "new_chat_member": {"user": member, "status": new}}}
+
     if kind == "group_my_chat_member":
-        return {"my_chat_member": {"chat": group, "from": sender, "date": date,
-                                   "old_chat_member": {"user": bot, "status": "left"},
-                                   "new_chat_member": {"user": bot, "status": "member"}}}
+        return member_change("my_chat_member", group, bot, "left", "member")
     if kind == "group_left":
-        return {"my_chat_member": {"chat": group, "from": sender, "date": date,
-                                   "old_chat_member": {"user": bot, "status": "member"},
-                                   "new_chat_member": {"user": bot, "status": "left"}}}
+        return member_change("my_chat_member", group, bot, "member", "left")
     if kind == "private_member_left":  # "left" rather than "kicked": read as a block too
-        return {"my_chat_member": {"chat": private, "from": sender, "date": date,
-                                   "old_chat_member": {"user": bot, "status": "member"},
-                                   "new_chat_member": {"user": bot, "status": "left"}}}
+        return member_change("my_chat_member", private, bot, "member", "left")
     if kind == "chat_member":
-        return {"chat_member": {"chat": group, "from": sender, "date": date,
-                                "old_chat_member": {"user": sender, "status": "left"},
-                                "new_chat_member": {"user": sender, "status": "member"}}}
+        return member_change("chat_member", group, sender, "left", "member")
     if kind == "chat_join_request":
         return {"chat_join_request": {"chat": group, "from": sender, "user_chat_id": user["id"], "date": date,
                                       "bio": text[:70]}}

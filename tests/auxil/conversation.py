@@ -157,17 +157,28 @@ class Chatter:
     # -- what the person sees -------------------------------------------------------------------------
     def sees(self, fragment: str) -> str:
         """Wait for a bot message (new, or an edit) after the last one looked at that contains `fragment`."""
+        return self.sees_each(fragment)[0]
+
+    def sees_each(self, *fragments: str) -> list[str]:
+        """Wait until each fragment has appeared in a bot message after the last one looked at, in any order:
+        for answers to updates handled side by side, whose order nobody promises."""
         deadline = time.monotonic() + WAIT
-        while True:
+        missing, texts = list(fragments), []
+        while missing:
             batch = self.client.events(self.id, after=self.cursor, wait=min(1.0, max(0.0, deadline - time.monotonic())))
             for event in batch["events"]:
                 self.cursor = event["seq"]
                 self.seen.append(event)
                 text = event_text(event)
-                if fragment in text:
-                    return text
-            if time.monotonic() > deadline:
-                raise AssertionError(f"expected {fragment!r}; the chat shows:\n{self.transcript()}")
+                found = next((f for f in missing if f in text), None)
+                if found is not None:
+                    missing.remove(found)
+                    texts.append(text)
+                    if not missing:
+                        break  # later events stay for the next look
+            if missing and time.monotonic() > deadline:
+                raise AssertionError(f"expected {', '.join(map(repr, missing))}; the chat shows:\n{self.transcript()}")
+        return texts
 
     def shows(self, fragment: str) -> str:
         """Wait until the newest message in the chat (as it stands now, edits applied) contains `fragment`.

@@ -17,6 +17,7 @@ from telegram import BotCommand, Update
 from telegram.ext import Application, ContextTypes, TypeHandler
 
 from bot import drawing, retention
+from bot.aiohttp_request import AiohttpRequest
 from bot.config import Config
 from bot.i18n import I18n, N_
 from bot.nlu import NluClient
@@ -75,6 +76,8 @@ def build_application(config: Config, store: Store, *, token: str, base_url: str
         .token(token)
         .base_url(base_url or config.telegram_base_url)
         .concurrent_updates(PerChatUpdateProcessor(64))
+        .request(AiohttpRequest(256))  # the Bot API calls on aiohttp, not PTB's httpx (see bot/aiohttp_request.py)
+        .get_updates_request(AiohttpRequest(1))
         .post_init(_on_start)
         .post_shutdown(_on_shutdown)
         .build()

@@ -119,8 +119,7 @@ def worker(verbose: bool = typer.Option(False, "--verbose", "-v"),
     """Send reminders from the outbox without answering updates: more senders for one PostgreSQL store."""
     import os
 
-    from telegram import Bot
-
+    from bot import aiohttp_request
     from bot.i18n import I18n
     from bot.reminders import service
 
@@ -134,7 +133,7 @@ def worker(verbose: bool = typer.Option(False, "--verbose", "-v"),
     label = name or f"{os.uname().nodename}:{os.getpid()}"
 
     async def main() -> None:
-        async with Bot(config.token, base_url=config.telegram_base_url) as bot:
+        async with aiohttp_request.bot(config.token, config.telegram_base_url) as bot:
             if until_idle:
                 await service.drain(store=store, config=config, i18n=i18n, bot=bot, name=label, plan=plan)
             else:
@@ -443,10 +442,10 @@ def _bot_username(config: Config) -> str:
 
     if not config.token:
         return LOCAL_BOT_USERNAME
-    from telegram import Bot
+    from bot import aiohttp_request
 
     async def ask() -> str:
-        async with Bot(config.token, base_url=config.telegram_base_url) as bot:
+        async with aiohttp_request.bot(config.token, config.telegram_base_url) as bot:
             return bot.username
 
     try:

@@ -14,7 +14,7 @@ import warnings
 from dataclasses import dataclass
 from datetime import timedelta
 
-import httpx
+import aiohttp
 from sqlalchemy.exc import OperationalError
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, InputFile
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
@@ -215,8 +215,9 @@ class Delivery:
 
 def may_have_arrived(exc: Exception) -> bool:
     """The request went out in full and no answer came in time: Telegram may have performed it. (A timeout
-    while connecting, writing or waiting for a pooled connection means it was not, and a 5xx is an answer.)"""
-    return isinstance(exc, TimedOut) and isinstance(exc.__cause__, httpx.ReadTimeout)
+    while connecting or waiting for a pooled connection means it was not, and a 5xx is an answer.) Every Bot API
+    call of Kompis goes through `bot.aiohttp_request`, which raises a read timeout from aiohttp's."""
+    return isinstance(exc, TimedOut) and isinstance(exc.__cause__, aiohttp.SocketTimeoutError)
 
 
 def retry_after_seconds(exc: RetryAfter) -> float:

@@ -215,14 +215,11 @@ def _pressed_question(turn: Turn, *, with_level: bool) -> tuple[Assessment | Non
     except ValueError:
         numbers = []
     expected = 3 if with_level else 2
-    assessment = None
-    if len(numbers) == expected:
-        assessment = assessments.owned(turn.session, person_id=turn.person.id, assessment_id=numbers[0])
-    current = assessments.in_progress(turn.session, person_id=turn.person.id)
-    valid = (assessment is not None and current is not None and assessment.id == current.id
-             and numbers[1] == assessment.position and (not with_level or numbers[2] in framework.LEVELS))
+    current = assessments.in_progress(turn.session, person_id=turn.person.id)  # only ever the person's own
+    valid = (current is not None and len(numbers) == expected and numbers[0] == current.id
+             and numbers[1] == current.position and (not with_level or numbers[2] in framework.LEVELS))
     if valid:
-        return assessment, numbers[2] if with_level else None
+        return current, numbers[2] if with_level else None
     turn.toast = turn._("That button no longer works.")
     if current is not None:
         show_question(turn, current, edit=True)

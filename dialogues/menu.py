@@ -9,12 +9,12 @@ from dialogues.router import Dialogue, rows
 from dialogues.turn import Button, Turn
 
 
-def menu_buttons(turn: Turn) -> list[list[Button]]:
+def menu_buttons(turn: Turn, memberships: list | None = None) -> list[list[Button]]:
     _ = turn._
     first = [Button.to(_("Continue where I was"), "resume", "go")] if turn.state.suspended else []
     return rows(
         *first,
-        *assessment_buttons(turn),
+        *assessment_buttons(turn, memberships),
         Button.to(_("Reminders"), "reminders", "show"),
         Button.to(_("Language"), "language", "show"),
         Button.to(_("Privacy and my data"), "privacy", "show"),
@@ -22,9 +22,10 @@ def menu_buttons(turn: Turn) -> list[list[Button]]:
     )
 
 
-def assessment_buttons(turn: Turn) -> list[Button]:
+def assessment_buttons(turn: Turn, memberships: list | None = None) -> list[Button]:
     """Self-assessment first: continue an unfinished one, or start one; the result once there is one; the
-    company analysis for the managers and coordinators of an organisation."""
+    company analysis for the managers and coordinators of an organisation. `memberships`: the person's, when the
+    caller has read them already."""
     _ = turn._
     person_id = turn.person.id
     unfinished = assessments.in_progress(turn.session, person_id=person_id)
@@ -41,7 +42,9 @@ def assessment_buttons(turn: Turn) -> list[Button]:
     if signups.of_person(turn.session, person_id=person_id):
         buttons.append(Button.to(_("My courses"), "signup", "mine"))
     leads = {Role.manager.value, Role.coordinator.value}
-    roles = {m.role for m, _org, _team in organisations.memberships_of(turn.session, person_id=person_id)}
+    if memberships is None:
+        memberships = organisations.memberships_of(turn.session, person_id=person_id)
+    roles = {m.role for m, _org, _team in memberships}
     if Role.manager.value in roles:
         buttons.append(Button.to(_("My team"), "team", "start"))
     if roles & leads:
@@ -58,15 +61,14 @@ def show_menu(turn: Turn, *, edit: bool = False) -> None:
     """The main menu; reaching it leaves whatever dialogue the chat was in."""
     _ = turn._
     turn.state.clear()
-    places = [
-        _("{organisation}, team {team}", organisation=org.name, team=team.name) if team else org.name
-        for _membership, org, team in organisations.memberships_of(turn.session, person_id=turn.person.id)
-    ]
+    memberships = organisations.memberships_of(turn.session, person_id=turn.person.id)
+    places = [_("{organisation}, team {team}", organisation=org.name, team=team.name) if team else org.name
+              for _membership, org, team in memberships]
     if places:
         text = _("Main menu. You belong to: {places}.\nWhat do you want to do?", places="; ".join(places))
     else:
         text = _("Main menu. What do you want to do?")
-    turn.say(text, menu_buttons(turn), edit=edit)
+    turn.say(text, menu_buttons(turn, memberships), edit=edit)
 
 
 def button_gone(turn: Turn) -> None:

@@ -43,12 +43,6 @@ def in_progress(session: Session, *, person_id: int) -> Assessment | None:
     ).first()
 
 
-def owned(session: Session, *, person_id: int, assessment_id: int) -> Assessment | None:
-    """The assessment with this id if, and only if, it belongs to this person."""
-    assessment = session.get(Assessment, assessment_id)
-    return assessment if assessment is not None and assessment.person_id == person_id else None
-
-
 def answers(session: Session, *, assessment: Assessment) -> dict[str, int | None]:
     rows = session.exec(select(AssessmentAnswer).where(AssessmentAnswer.assessment_id == assessment.id))
     return {row.statement: row.level for row in rows}

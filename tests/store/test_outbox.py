@@ -98,3 +98,32 @@ def test_stopping_cancels_what_is_still_to_be_sent(store):
         assert outbox.cancel_open(session, person_id=pid, reason="stopped all reminders") == 2
         assert outbox.claim(session, worker="w", now=now, lease=LEASE, limit=10) == []
         assert outbox.unanswered_in_a_row(session, person_id=pid) == 1
+
+
+def test_a_turn_learns_in_its_first_statement_whether_the_pressed_message_is_an_open_reminder(store):
+    """`people.for_turn`: the person, and True only for the message of one of their own reminders that was sent
+    and not answered yet; `answered_by_pressing` then records the answer once."""
+    anna, bo = person(store, 1), person(store, 2)
+    with store.session() as session:
+        for pid, subject, message_id, state in ((anna, "a:1", 501, "sent"), (anna, "a:2", 502, "sent"),
+                                                (anna, "a:3", 503, "failed"), (bo, "b:1", 601, "sent")):
+            outbox.plan(session, person_id=pid, rule="assessment_unfinished", subject=subject, step=1, due_at=utcnow())
+            row = session.exec(select(Nudge).where(Nudge.subject == subject)).one()
+            row.state, row.message_id = state, message_id
+            session.add(row)
+
+    def ask(user_id, message_id):
+        with store.session() as session:
+            found, open_reminder = people.for_turn(session, telegram_user_id=user_id, pressed_message_id=message_id)
+            return (found.id if found else None), open_reminder
+
+    assert ask(1, 501) == (anna, True) and ask(1, 502) == (anna, True)
+    assert ask(1, 503) == (anna, False)  # never sent
+    assert ask(1, 601) == (anna, False)  # Bo's reminder
+    assert ask(1, 999) == (anna, False) and ask(1, None) == (anna, False)
+    assert ask(3, 501) == (None, False)  # nobody
+    with store.session() as session:
+        assert outbox.answered_by_pressing(session, person_id=anna, message_id=501, answer="now")
+    assert ask(1, 501) == (anna, False)  # answered now
+    with store.session() as session:
+        assert not outbox.answered_by_pressing(session, person_id=anna, message_id=501, answer="stop")

@@ -3,7 +3,8 @@
 Run from the repository root (about five minutes with the defaults, two with `--quick`):
 
     .venv/bin/python bench/updates.py [--users 100] [--seconds 20 | --updates N] [--rounds 4] [--warmup 1]
-                                      [--quick] [--engines sqlite,postgresql] [--nlu] [--json OUT]
+                                      [--quick] [--engines sqlite,postgresql] [--nlu] [--bare-backend httpx]
+                                      [--json OUT]
 
 Every part runs in its own OS process: the project's local Bot API server (`bot.localapi.serve` with Telegram's
 flood limits off, `Limits.unlimited()`, so that the bots and not the emulated limits set the pace), the bots, and
@@ -23,8 +24,10 @@ unless `--nlu` starts the project's Rasa server with the model of the current `n
 
 The baseline, in the same run and the same set-up (same local Bot API server, polling or webhook behind the same
 balancer, as many processes): a bare python-telegram-bot Application built as `bot.app.build_application` builds
-Kompis' (same builder settings and HTTP client defaults, `PerChatUpdateProcessor(64)`, `run_polling`/`run_webhook`)
-with one TypeHandler: a text is answered with a fixed text and one button (sendMessage); a press with
+Kompis' (same builder settings, `PerChatUpdateProcessor(64)`, `run_polling`/`run_webhook`) except the HTTP backend:
+a bare PTB bot calls the Bot API through PTB's own (httpx), Kompis through aiohttp (`bot.aiohttp_request`);
+`--bare-backend aiohttp` gives the bare bot Kompis' backend too, a control that shows what the backend alone is
+worth. One TypeHandler: a text is answered with a fixed text and one button (sendMessage); a press with
 answerCallbackQuery and an edit of the pressed message to a fixed text with one button (editMessageText). No store,
 no dialogue, no i18n.
 
@@ -109,6 +112,7 @@ SEARCHES = ["svetsning", "underhåll", "energi", "kvalitet", "ledarskap", "autom
 # the menu) and on (greeting, help, a course search, "are you a bot?"), as every step of the flows must be.
 SENTENCES = ["hej", "vad kan du hjälpa mig med?", "finns det någon svetskurs?", "är du en robot?"]
 FLOWS = (("assessment", 0.45), ("courses", 0.30), ("help", 0.15), ("typing", 0.10))
+BARE_BACKEND_ENV = "KOMPIS_BENCH_BARE_BACKEND"  # how main tells the bare bot's processes its HTTP backend
 BARE_TEXTS = ("Noted.", "Noted!")  # the bare bot's fixed text; a press alternates, an edit must change something
 LOG_ERROR = re.compile(r"\bERROR\b|Traceback")
 
@@ -122,7 +126,8 @@ def serve_api() -> None:
 
 
 def serve_bare(token: str, base_url: str, webhook_url: str | None, port: int | None) -> None:
-    """The baseline: PTB as Kompis builds it, one handler answering every update with a fixed text and a button."""
+    """The baseline: PTB as Kompis builds it (but on PTB's own HTTP backend, httpx, unless `--bare-backend aiohttp`),
+    one handler answering every update with a fixed text and a button."""
     import logging
 
     from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
@@ -147,8 +152,12 @@ def serve_bare(token: str, base_url: str, webhook_url: str | None, port: int | N
         logging.getLogger("bare").error("error while handling update %s", getattr(update, "update_id", None),
                                         exc_info=context.error)
 
-    application = (Application.builder().token(token).base_url(base_url)
-                   .concurrent_updates(PerChatUpdateProcessor(64)).build())
+    builder = Application.builder().token(token).base_url(base_url).concurrent_updates(PerChatUpdateProcessor(64))
+    if os.environ.get(BARE_BACKEND_ENV) == "aiohttp":  # --bare-backend aiohttp: Kompis' backend, as a control
+        from bot.aiohttp_request import AiohttpRequest
+
+        builder = builder.request(AiohttpRequest(256)).get_updates_request(AiohttpRequest(1))
+    application = builder.build()
     application.add_handler(TypeHandler(Update, answer))
     application.add_error_handler(failed)
     if webhook_url:
@@ -1019,7 +1028,10 @@ def report(results: list[dict], skipped: list[str], meta: dict) -> str:
            f"machine: {meta['machine_line']}; load average at start {', '.join(f'{x:.2f}' for x in meta['load'])}",
            f"python-telegram-bot {meta['ptb']}; local Bot API with Telegram's flood limits off; "
            + ("NLU: Rasa (--nlu)" if meta["nlu"] else "NLU disabled (nlu.enabled: false): free text is answered "
-                                                        "without Rasa")]
+                                                        "without Rasa"),
+           "Bot API calls: Kompis on aiohttp (bot/aiohttp_request.py); the bare bot on "
+           + ("aiohttp too (--bare-backend aiohttp, a control)" if meta.get("bare_backend") == "aiohttp"
+              else "PTB's own backend, httpx (a bare PTB bot)")]
     header = (f"{'phase':<16} {'bot':<7} {'upd/s':>7} {'n':>6} {'press p50':>9} {'p99':>7} {'text p50':>9} "
               f"{'p99':>7} {'result p50':>10} {'n':>3} {'unansw':>6} {'CPU bot':>8} {'API':>5} {'phones':>6} "
               f"{'DB':>5}")
@@ -1103,8 +1115,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--engines", default="sqlite,postgresql", help="sqlite, postgresql or both (default)")
     parser.add_argument("--quick", action="store_true", help="fewer users and shorter phases")
     parser.add_argument("--nlu", action="store_true", help="start the Rasa server (model of the current nlu/)")
+    parser.add_argument("--bare-backend", choices=("httpx", "aiohttp"), default="httpx",
+                        help="the bare bot's HTTP backend for Bot API calls: PTB's own (httpx, the default: a bare PTB "
+                             "bot) or Kompis' (aiohttp, bot/aiohttp_request.py), to see what the backend alone is worth")
     parser.add_argument("--json", type=Path, metavar="OUT", help="also write every figure as JSON here")
     args = parser.parse_args(argv)
+    os.environ[BARE_BACKEND_ENV] = args.bare_backend  # the helper processes inherit it
     args.users = args.users or (30 if args.quick else 100)
     if args.seconds is None and args.updates is None:
         args.seconds = 6.0 if args.quick else 20.0
@@ -1120,7 +1136,8 @@ def main(argv: list[str] | None = None) -> int:
     meta = {"date": datetime.date.today().isoformat(), "users": args.users, "seconds": args.seconds,
             "updates": args.updates, "rounds": args.rounds, "warmup": args.warmup, "machine": m,
             "machine_line": machine_line(m),
-            "load": m["load_average"], "ptb": ptb_version(), "nlu": args.nlu, "engines": engines}
+            "load": m["load_average"], "ptb": ptb_version(), "nlu": args.nlu, "engines": engines,
+            "bare_backend": args.bare_backend}
     skipped: list[str] = []
     rasa = server = None
     with tempfile.TemporaryDirectory(prefix="kompis-bench-updates-") as tmp_name:

@@ -171,3 +171,40 @@ def test_unreachable_and_back(store):
     with store.session() as session:
         assert people.person_by_user(session, telegram_user_id=77).unreachable_since.tzinfo is not None
         assert people.mark_reachable(session, telegram_user_id=77).unreachable_since is None
+
+
+def test_a_postgresql_connection_that_rested_is_pinged_and_a_dead_one_replaced(pg_server, monkeypatch):
+    """`bot.store.db._ping_when_idle`: a connection taken from the pool after resting longer than PING_AFTER_IDLE is
+    pinged first, and one the server ended (a restart, an idle timeout) is replaced before anyone uses it; one handed
+    back a moment ago is lent out without a ping (what a ping on every checkout cost: a round trip per turn)."""
+    import psycopg
+    from sqlalchemy import text
+    from sqlalchemy.exc import OperationalError
+
+    from bot.store import db
+
+    url = pg_server.create_database()
+    store = Store(url)
+
+    def backend() -> int:
+        with store.session() as session:
+            return session.execute(text("SELECT pg_backend_pid()")).scalar_one()
+
+    def end(pid: int) -> None:
+        with psycopg.connect(url, autocommit=True) as other:
+            other.execute("SELECT pg_terminate_backend(%s)", (pid,))
+
+    try:
+        monkeypatch.setattr(db, "PING_AFTER_IDLE", 3600.0)  # nothing rests that long here: no ping
+        first = backend()
+        assert backend() == first  # the same pooled connection
+        end(first)
+        with pytest.raises(OperationalError):  # lent out unpinged, it fails in use (the callers retry)
+            backend()
+        monkeypatch.setattr(db, "PING_AFTER_IDLE", 0.0)  # every connection has rested: pinged
+        second = backend()
+        end(second)
+        third = backend()  # the ping found it dead: another connection, and no error
+        assert third not in (first, second)
+    finally:
+        store.dispose()

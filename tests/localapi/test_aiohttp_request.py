@@ -163,7 +163,7 @@ def test_kompis_and_its_worker_call_the_bot_api_through_it(tmp_path, server, tok
     from bot.config import load_config
     from bot.store.db import Store
 
-    config = load_config(env={"KOMPIS_DATABASE_URL": f"sqlite:///{tmp_path}/k.db"})
+    config = load_config(env={"DATABASE_URL": f"sqlite:///{tmp_path}/k.db"})
     application = build_application(config, Store(config.database_url), token=token, base_url=server.base_url)
     assert isinstance(application.bot.request, AiohttpRequest)
     assert all(isinstance(r, AiohttpRequest) for r in application.bot._request)

@@ -57,9 +57,8 @@ class TurnRunner:
             if not chats.claim_update(session, update_id=incoming.update_id):
                 return None
             callback = incoming.input.callback
-            person, pressed_reminder = people.for_turn(
-                session, telegram_user_id=incoming.user_id,
-                pressed_message_id=incoming.message_id if callback is not None else None)
+            start = chats.begin_turn(session, chat_id=incoming.chat_id, telegram_user_id=incoming.user_id,
+                                     pressed_message_id=incoming.message_id if callback is not None else None)
             turn = Turn(
                 session=session,
                 config=self.config,
@@ -67,8 +66,8 @@ class TurnRunner:
                 chat_id=incoming.chat_id,
                 user_id=incoming.user_id,
                 telegram_language=incoming.language_code,
-                person=person,
-                state=chats.load_state(session, chat_id=incoming.chat_id),
+                person=start.person,
+                state=start.state,
                 input=incoming.input,
                 user_name=incoming.user_name,
                 input_message_id=incoming.message_id,
@@ -79,7 +78,7 @@ class TurnRunner:
             if turn.person is not None:
                 people.seen(session, person=turn.person)
             self.router.route(turn)
-            if pressed_reminder and turn.person is not None and callback.dialogue != "nudge":
+            if start.pressed_open_reminder and turn.person is not None and callback.dialogue != "nudge":
                 # A press on a reminder: "do it now", or "stop all reminders"; recorded for the effect report.
                 outbox.answered_by_pressing(session, person_id=turn.person.id, message_id=incoming.message_id,
                                             answer="stop" if callback.dialogue == "reminders" else "now")

@@ -10,11 +10,11 @@ import json
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import bindparam, delete, update
-from sqlmodel import Session, select
+from sqlalchemy import BigInteger, bindparam, delete, exists, literal, update
+from sqlmodel import Session, col, select
 
 from bot.store.db import insert_ignore
-from bot.store.models import ChatState, ProcessedUpdate, utcnow
+from bot.store.models import ChatState, Nudge, Person, ProcessedUpdate, utcnow
 
 
 SUSPENDED_KEY = "_suspended"  # where an interrupted dialogue is kept inside the state's JSON
@@ -67,7 +67,25 @@ class DialogueState:
 
 
 def load_state(session: Session, *, chat_id: int) -> DialogueState:
-    row = session.exec(_STATE, params={"chat_id": chat_id}).first()
+    return _state(chat_id, session.exec(_STATE, params={"chat_id": chat_id}).first())
+
+
+@dataclass
+class TurnStart:
+    person: Person | None
+    state: DialogueState
+    pressed_open_reminder: bool  # the pressed message is one of the person's reminders, sent and not answered yet
+
+
+def begin_turn(session: Session, *, chat_id: int, telegram_user_id: int, pressed_message_id: int | None) -> TurnStart:
+    """What every turn reads first, in one statement (each is a round trip to PostgreSQL): the person, the chat's
+    state, and whether the press was on an open reminder (`outbox.answered_by_pressing` records it then)."""
+    person, row, open_reminder = session.exec(_TURN_START, params={
+        "user_id": telegram_user_id, "chat_id": chat_id, "message_id": pressed_message_id}).one()
+    return TurnStart(person, _state(chat_id, row), bool(open_reminder))
+
+
+def _state(chat_id: int, row: ChatState | None) -> DialogueState:
     if row is None:
         return DialogueState(chat_id=chat_id)
     data = json.loads(row.data or "{}")
@@ -131,6 +149,15 @@ def forget_updates_before(session: Session, *, before: datetime) -> int:
 
 # Statements every turn runs, built once (SQLAlchemy keeps their cache keys; built per call they cost ~80 µs more).
 _STATE = select(ChatState).where(ChatState.chat_id == bindparam("chat_id"))
+_ONE_ROW = select(literal(1).label("one")).subquery("one")  # both may be missing: join each to a row that is there
+_TURN_START = (
+    select(Person, ChatState, exists().where(
+        Nudge.person_id == Person.id, Nudge.message_id == bindparam("message_id", type_=BigInteger),
+        Nudge.state == "sent", col(Nudge.answer).is_(None)))
+    .select_from(_ONE_ROW)
+    .outerjoin(Person, Person.telegram_user_id == bindparam("user_id"))
+    .outerjoin(ChatState, ChatState.chat_id == bindparam("chat_id"))
+)
 _TABLE = ChatState.__table__  # a Core UPDATE: the other columns come from the parameters, no ORM bookkeeping
 _NEXT_VERSION = (update(_TABLE)
                  .where(_TABLE.c.chat_id == bindparam("at_chat"), _TABLE.c.version == bindparam("at_version"))

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlalchemy import BigInteger, bindparam, exists
-from sqlmodel import Session, col, select
+from sqlalchemy import bindparam
+from sqlmodel import Session, select
 
 from bot.store import assessments, chats, organisations, signups
 from bot.store.models import (AuditEvent, Broadcast, CompanyProfile, FollowUp, Nudge, Person, SignUp, SignUpStep,
@@ -16,20 +16,8 @@ def person_by_user(session: Session, *, telegram_user_id: int) -> Person | None:
     return session.exec(_BY_USER, params={"user_id": telegram_user_id}).first()
 
 
-def for_turn(session: Session, *, telegram_user_id: int, pressed_message_id: int | None) -> tuple[Person | None, bool]:
-    """What every turn asks first, in one statement: the person, and whether the message whose button was pressed
-    is one of their reminders still waiting for an answer (`outbox.answered_by_pressing` records it then)."""
-    found = session.exec(_FOR_TURN, params={"user_id": telegram_user_id, "message_id": pressed_message_id}).first()
-    return (found[0], bool(found[1])) if found is not None else (None, False)
-
-
-# Built once: SQLAlchemy then also keeps their cache keys, which a statement built per call computes again
-# (~80 µs a statement; these run in every turn).
+# Built once: SQLAlchemy then also keeps its cache key, which a statement built per call computes again (~80 µs).
 _BY_USER = select(Person).where(Person.telegram_user_id == bindparam("user_id"))
-_FOR_TURN = select(Person, exists().where(
-    Nudge.person_id == Person.id, Nudge.message_id == bindparam("message_id", type_=BigInteger),
-    Nudge.state == "sent", col(Nudge.answer).is_(None),
-)).where(Person.telegram_user_id == bindparam("user_id"))
 
 
 def register(session: Session, *, telegram_user_id: int, chat_id: int, language: str) -> Person:

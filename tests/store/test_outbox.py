@@ -7,7 +7,7 @@ from datetime import timedelta
 
 from sqlmodel import select
 
-from bot.store import outbox, people
+from bot.store import chats, outbox, people
 from bot.store.models import Nudge, utcnow
 
 LEASE = timedelta(minutes=2)
@@ -100,9 +100,10 @@ def test_stopping_cancels_what_is_still_to_be_sent(store):
         assert outbox.unanswered_in_a_row(session, person_id=pid) == 1
 
 
-def test_a_turn_learns_in_its_first_statement_whether_the_pressed_message_is_an_open_reminder(store):
-    """`people.for_turn`: the person, and True only for the message of one of their own reminders that was sent
-    and not answered yet; `answered_by_pressing` then records the answer once."""
+def test_a_turn_reads_the_person_the_state_and_an_open_reminder_in_one_statement(store):
+    """`chats.begin_turn`: the person (or None), the chat's state (empty without a row), and True only for the
+    message of one of the person's own reminders that was sent and not answered yet; `answered_by_pressing` then
+    records the answer once."""
     anna, bo = person(store, 1), person(store, 2)
     with store.session() as session:
         for pid, subject, message_id, state in ((anna, "a:1", 501, "sent"), (anna, "a:2", 502, "sent"),
@@ -111,19 +112,27 @@ def test_a_turn_learns_in_its_first_statement_whether_the_pressed_message_is_an_
             row = session.exec(select(Nudge).where(Nudge.subject == subject)).one()
             row.state, row.message_id = state, message_id
             session.add(row)
+        kept = chats.DialogueState(chat_id=1)
+        kept.go("assessment", "question", at=4)
+        chats.save_state(session, state=kept)
 
     def ask(user_id, message_id):
         with store.session() as session:
-            found, open_reminder = people.for_turn(session, telegram_user_id=user_id, pressed_message_id=message_id)
-            return (found.id if found else None), open_reminder
+            start = chats.begin_turn(session, chat_id=user_id, telegram_user_id=user_id, pressed_message_id=message_id)
+            return (start.person.id if start.person else None), start.pressed_open_reminder, start.state
 
-    assert ask(1, 501) == (anna, True) and ask(1, 502) == (anna, True)
-    assert ask(1, 503) == (anna, False)  # never sent
-    assert ask(1, 601) == (anna, False)  # Bo's reminder
-    assert ask(1, 999) == (anna, False) and ask(1, None) == (anna, False)
-    assert ask(3, 501) == (None, False)  # nobody
+    found, open_reminder, state = ask(1, 501)
+    assert (found, open_reminder) == (anna, True)
+    assert (state.dialogue, state.step, state.data, state.version) == ("assessment", "question", {"at": 4}, 1)
+    assert ask(1, 502)[:2] == (anna, True)
+    assert ask(1, 503)[:2] == (anna, False)  # never sent
+    assert ask(1, 601)[:2] == (anna, False)  # Bo's reminder
+    assert ask(1, 999)[:2] == (anna, False) and ask(1, None)[:2] == (anna, False)
+    assert ask(2, None)[0] == bo and ask(2, None)[2].empty  # Bo has no state row
+    nobody = ask(3, 501)
+    assert nobody[:2] == (None, False) and nobody[2].empty and nobody[2].version == 0
     with store.session() as session:
         assert outbox.answered_by_pressing(session, person_id=anna, message_id=501, answer="now")
-    assert ask(1, 501) == (anna, False)  # answered now
+    assert ask(1, 501)[:2] == (anna, False)  # answered now
     with store.session() as session:
         assert not outbox.answered_by_pressing(session, person_id=anna, message_id=501, answer="stop")

@@ -6,16 +6,22 @@ walking its connections for every request and release). aiohttp does the same wo
 per call against ~1.3–3 ms (a local server, 1 and 40 calls at once). Everything above the transport is PTB's as
 before: the methods, the parameters, the answers and the errors they raise (`RetryAfter`, `Forbidden`, ...).
 
-Timeouts keep PTB's meaning: `read` is aiohttp's `sock_read` (waiting for the answer), `connect` its
-`sock_connect`; waiting for a free pooled connection (`pool`) and connecting together are aiohttp's `connect`.
-aiohttp has no write timeout (the calls are small, and uploads go to a Bot API next door); `write_timeout` is
-accepted and ignored. A read timeout is raised as `TimedOut` from `aiohttp.SocketTimeoutError`: the request went
-out and the answer did not come, so Telegram may have performed it (`bot.transport.may_have_arrived`).
+Timeouts keep PTB's meaning: `read` is aiohttp's `sock_read` (waiting for the answer once the request is sent),
+`connect` its `sock_connect`; waiting for a free pooled connection (`pool`) and connecting together are aiohttp's
+`connect`. aiohttp has no write timeout of its own, so the whole call is bounded by the sum of all four (`write`:
+PTB's 5 s, 20 s when uploading, as HTTPXRequest), which also ends an upload to a server that stopped reading.
+A timeout after the request may have gone out (reading the answer, or the whole call's bound) is `ReadTimedOut`:
+Telegram may have performed it (`bot.transport.may_have_arrived`), so a send is not repeated; a connect or pool
+timeout is a plain `TimedOut`: nothing was sent.
+
+Errors are raised without the aiohttp exception as their cause, and their text without the bot's token: aiohttp
+names the URL (which holds the token) in some messages, and the cause would be printed with every logged traceback.
 """
 
 from __future__ import annotations
 
 import asyncio
+import re
 
 import aiohttp
 from telegram import Bot
@@ -23,6 +29,12 @@ from telegram.error import NetworkError, TimedOut
 from telegram.request import BaseRequest, RequestData
 
 DEFAULT_TIMEOUTS = {"read": 5.0, "write": 5.0, "connect": 5.0, "pool": 1.0}  # PTB's HTTPXRequest defaults
+MEDIA_WRITE_TIMEOUT = 20.0  # PTB's HTTPXRequest allows this much for an upload
+TOKEN = re.compile(r"(?<=/bot)[^/\s]+|\d+:[\w-]{20,}")  # a Bot API URL's token, or a token standing alone
+
+
+class ReadTimedOut(TimedOut):
+    """The request went out and no answer came in time: the Bot API may have performed it."""
 
 
 class AiohttpRequest(BaseRequest):
@@ -31,10 +43,12 @@ class AiohttpRequest(BaseRequest):
     __slots__ = ("_session", "_pool_size", "_timeouts")
 
     def __init__(self, connection_pool_size: int = 256, *, read_timeout: float | None = DEFAULT_TIMEOUTS["read"],
+                 write_timeout: float | None = DEFAULT_TIMEOUTS["write"],
                  connect_timeout: float | None = DEFAULT_TIMEOUTS["connect"],
                  pool_timeout: float | None = DEFAULT_TIMEOUTS["pool"]):
         self._pool_size = connection_pool_size
-        self._timeouts = {"read": read_timeout, "connect": connect_timeout, "pool": pool_timeout}
+        self._timeouts = {"read": read_timeout, "write": write_timeout, "connect": connect_timeout,
+                          "pool": pool_timeout}
         self._session: aiohttp.ClientSession | None = None
 
     @property
@@ -66,19 +80,24 @@ class AiohttpRequest(BaseRequest):
     ) -> tuple[int, bytes]:
         if self._session is None or self._session.closed:
             raise RuntimeError("This AiohttpRequest is not initialized!")
-        read, connect, pool = (self._timeouts[name] if value is BaseRequest.DEFAULT_NONE else value
-                               for name, value in (("read", read_timeout), ("connect", connect_timeout),
-                                                   ("pool", pool_timeout)))
-        timeout = aiohttp.ClientTimeout(total=None, sock_read=read, sock_connect=connect,
-                                        connect=None if connect is None or pool is None else connect + pool)
+        given = {"read": read_timeout, "write": write_timeout, "connect": connect_timeout, "pool": pool_timeout}
+        read, write, connect, pool = (self._timeouts[name] if value is BaseRequest.DEFAULT_NONE else value
+                                      for name, value in given.items())
+        if write_timeout is BaseRequest.DEFAULT_NONE and request_data is not None and request_data.contains_files:
+            write = MEDIA_WRITE_TIMEOUT
+        bounds = (read, write, connect, pool)
+        timeout = aiohttp.ClientTimeout(
+            total=None if None in bounds else sum(bounds), sock_read=read, sock_connect=connect,
+            connect=None if connect is None or pool is None else connect + pool)
         try:
             async with self._session.request(method, url, data=_body(request_data), timeout=timeout) as response:
                 return response.status, await response.read()
-        except asyncio.TimeoutError as exc:  # aiohttp's timeouts are asyncio.TimeoutError too
-            raise TimedOut(_without(url, f"aiohttp.{type(exc).__name__}: {exc}")) from exc
+        except aiohttp.ConnectionTimeoutError as exc:  # connecting, or waiting for a pooled connection: not sent
+            raise TimedOut(_described(exc)) from None
+        except asyncio.TimeoutError as exc:  # reading the answer, or the whole call's bound: it may have gone out
+            raise ReadTimedOut(_described(exc)) from None
         except aiohttp.ClientError as exc:
-            raise NetworkError(_without(url, f"aiohttp.{type(exc).__name__}: {exc}")) from exc
-
+            raise NetworkError(_described(exc)) from None
 
 def bot(token: str, base_url: str) -> Bot:
     """A Bot for calls outside the Application (the reminder worker, asking the bot's name), on this backend."""
@@ -100,8 +119,6 @@ def _body(request_data: RequestData | None) -> aiohttp.FormData | dict | None:
     return form
 
 
-def _without(url: str, text: str) -> str:
-    """An error's text without the call's URL: its path holds the bot's token, and errors are logged."""
-    path = url.split("://", 1)[-1].partition("/")[2]
-    text = text.replace(url, "<Bot API URL>")
-    return text.replace(path, "<path>") if path else text
+def _described(exc: BaseException) -> str:
+    """The error's class and text, without the bot's token."""
+    return TOKEN.sub("<token>", f"aiohttp.{type(exc).__name__}: {exc}")

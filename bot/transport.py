@@ -14,11 +14,11 @@ import warnings
 from dataclasses import dataclass
 from datetime import timedelta
 
-import aiohttp
 from sqlalchemy.exc import OperationalError
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, InputFile
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
 
+from bot.aiohttp_request import ReadTimedOut
 from bot.config import Config
 from bot.i18n import I18n
 from bot.store import audit, chats, outbox, people
@@ -218,8 +218,8 @@ class Delivery:
 def may_have_arrived(exc: Exception) -> bool:
     """The request went out in full and no answer came in time: Telegram may have performed it. (A timeout
     while connecting or waiting for a pooled connection means it was not, and a 5xx is an answer.) Every Bot API
-    call of Kompis goes through `bot.aiohttp_request`, which raises a read timeout from aiohttp's."""
-    return isinstance(exc, TimedOut) and isinstance(exc.__cause__, aiohttp.SocketTimeoutError)
+    call of Kompis goes through `bot.aiohttp_request`, which tells the two apart."""
+    return isinstance(exc, ReadTimedOut)
 
 
 def retry_after_seconds(exc: RetryAfter) -> float:

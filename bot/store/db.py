@@ -23,7 +23,7 @@ from typing import Iterator
 from sqlalchemy import event, insert
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine, make_url
-from sqlalchemy.exc import DisconnectionError, OperationalError
+from sqlalchemy.exc import InvalidatePoolError, OperationalError
 from sqlmodel import Session, create_engine
 
 SQLITE_BUSY_TIMEOUT_MS = 10_000
@@ -51,7 +51,8 @@ def make_engine(url: str, *, echo: bool = False) -> Engine:
         )
         _configure_sqlite(engine)
         return engine
-    engine = create_engine(url, echo=echo, hide_parameters=True, pool_size=10, max_overflow=10)
+    # LIFO: at a low rate the newest connection is reused and stays fresh (no ping); the others rest
+    engine = create_engine(url, echo=echo, hide_parameters=True, pool_size=10, max_overflow=10, pool_use_lifo=True)
     _ping_when_idle(engine)
     return engine
 
@@ -64,8 +65,9 @@ def _ping_when_idle(engine: Engine) -> None:
     meanwhile) is pinged, and a dead one is replaced before anyone uses it, as with `pool_pre_ping`. A restart in
     the very moment a connection was lent out fails that transaction either way; the callers retry."""
 
+    @event.listens_for(engine, "connect")
     @event.listens_for(engine, "checkin")
-    def _rested_since(_dbapi_connection, record):
+    def _rested_since(_dbapi_connection, record):  # a new connection is as fresh as one just handed back
         record.info["checked_in"] = time.monotonic()
 
     @event.listens_for(engine, "checkout")
@@ -77,8 +79,8 @@ def _ping_when_idle(engine: Engine) -> None:
             with dbapi_connection.cursor() as cursor:
                 cursor.execute("SELECT 1")
             dbapi_connection.rollback()
-        except Exception as exc:  # the pool drops this connection and hands out another (up to three tries)
-            raise DisconnectionError(f"connection found dead when taken from the pool ({type(exc).__name__})") from exc
+        except Exception as exc:  # as pool_pre_ping: the pool drops every connection as old as this one, tries again
+            raise InvalidatePoolError(f"connection found dead when taken from the pool ({type(exc).__name__})") from exc
 
 
 def _configure_sqlite(engine: Engine) -> None:

@@ -154,9 +154,9 @@ def serve_bare(token: str, base_url: str, webhook_url: str | None, port: int | N
 
     builder = Application.builder().token(token).base_url(base_url).concurrent_updates(PerChatUpdateProcessor(64))
     if os.environ.get(BARE_BACKEND_ENV) == "aiohttp":  # --bare-backend aiohttp: Kompis' backend, as a control
-        from bot.aiohttp_request import AiohttpRequest
+        from bot.aiohttp_request import on_aiohttp
 
-        builder = builder.request(AiohttpRequest(256)).get_updates_request(AiohttpRequest(1))
+        builder = on_aiohttp(builder)
     application = builder.build()
     application.add_handler(TypeHandler(Update, answer))
     application.add_error_handler(failed)

@@ -2,9 +2,10 @@
 
 PTB talks to the Bot API through a `BaseRequest`; its default, `HTTPXRequest`, spent a third of a Kompis
 process's CPU under load (py-spy on bench/updates.py: httpx, httpcore and anyio per request, and httpcore's pool
-walking its connections for every request and release). aiohttp does the same work in a fraction: ~0.3 ms of CPU
-per call against ~1.3–3 ms (a local server, 1 and 40 calls at once). Everything above the transport is PTB's as
-before: the methods, the parameters, the answers and the errors they raise (`RetryAfter`, `Forbidden`, ...).
+walking its connections for every request and release). aiohttp does the same work in a fraction: a bare bot of
+about two calls per update costs 1.5–3 ms of CPU per update on it, 4–11 ms on httpx (`bench/updates.py` with and
+without `--bare-backend aiohttp`). Everything above the transport is PTB's as before: the methods, the parameters,
+the answers and the errors they raise (`RetryAfter`, `Forbidden`, ...).
 
 Timeouts keep PTB's meaning: `read` is aiohttp's `sock_read` (waiting for the answer once the request is sent),
 `connect` its `sock_connect`; waiting for a free pooled connection (`pool`) and connecting together are aiohttp's
@@ -26,6 +27,7 @@ import re
 import aiohttp
 from telegram import Bot
 from telegram.error import NetworkError, TimedOut
+from telegram.ext import ApplicationBuilder
 from telegram.request import BaseRequest, RequestData
 
 DEFAULT_TIMEOUTS = {"read": 5.0, "write": 5.0, "connect": 5.0, "pool": 1.0}  # PTB's HTTPXRequest defaults
@@ -99,9 +101,15 @@ class AiohttpRequest(BaseRequest):
         except aiohttp.ClientError as exc:
             raise NetworkError(_described(exc)) from None
 
+
+def on_aiohttp(builder: ApplicationBuilder) -> ApplicationBuilder:
+    """An Application's Bot API calls on this backend: a pool for the calls, one connection for getUpdates."""
+    return builder.request(AiohttpRequest(256)).get_updates_request(AiohttpRequest(1))
+
+
 def bot(token: str, base_url: str) -> Bot:
     """A Bot for calls outside the Application (the reminder worker, asking the bot's name), on this backend."""
-    return Bot(token, base_url=base_url, request=AiohttpRequest(), get_updates_request=AiohttpRequest(1))
+    return Bot(token, base_url=base_url, request=AiohttpRequest(256), get_updates_request=AiohttpRequest(1))
 
 
 def _body(request_data: RequestData | None) -> aiohttp.FormData | dict | None:

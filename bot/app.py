@@ -17,7 +17,7 @@ from telegram import BotCommand, Update
 from telegram.ext import Application, ContextTypes, TypeHandler
 
 from bot import drawing, retention
-from bot.aiohttp_request import AiohttpRequest
+from bot.aiohttp_request import on_aiohttp
 from bot.config import Config
 from bot.i18n import I18n, N_
 from bot.nlu import NluClient
@@ -72,12 +72,10 @@ def build_application(config: Config, store: Store, *, token: str, base_url: str
     i18n = I18n(config.languages, config.default_language)
     runner = TurnRunner(store=store, config=config, i18n=i18n, router=build_router())
     application = (
-        Application.builder()
+        on_aiohttp(Application.builder())  # the Bot API calls on aiohttp, not PTB's httpx (bot/aiohttp_request.py)
         .token(token)
         .base_url(base_url or config.telegram_base_url)
         .concurrent_updates(PerChatUpdateProcessor(64))
-        .request(AiohttpRequest(256))  # the Bot API calls on aiohttp, not PTB's httpx (see bot/aiohttp_request.py)
-        .get_updates_request(AiohttpRequest(1))
         .post_init(_on_start)
         .post_shutdown(_on_shutdown)
         .build()

@@ -767,6 +767,7 @@ class Bots:
         self.nlu_env = nlu_env
         self.procs: list[Process] = []
         self.balancer_port: int | None = None
+        self.balancer: Process | None = None
         self.kompis_procs: list[Process] = []
         self.bare_procs: list[Process] = []
 
@@ -784,7 +785,7 @@ class Bots:
         else:
             ports = {kind: [free_port() for _ in range(setup.processes)] for kind in ("bare", "kompis")}
             routes = {f"/{kind}-hook": [f"http://127.0.0.1:{p}" for p in ports[kind]] for kind in ports}
-            balancer = helper(f"{tag}-balancer", ["balancer", json.dumps(routes)], self.tmp)
+            balancer = self.balancer = helper(f"{tag}-balancer", ["balancer", json.dumps(routes)], self.tmp)
             self.procs.append(balancer)
             port = self.balancer_port = int(balancer.wait_for(r"listening on port (\d+)").group(1))
             for i, p in enumerate(ports["bare"]):
@@ -894,6 +895,9 @@ async def run_setup(setup: Setup, api_root: str, api_pid: int, tmp: Path, args, 
         if setup.database_pid is not None:
             for groups in pids.values():
                 groups["database"] = lambda: descendants(setup.database_pid)
+        if bots.balancer is not None:  # one process for both bots; only one of them is measured at a time
+            for groups in pids.values():
+                groups["balancer"] = lambda: [bots.balancer.popen.pid]
 
         def slice_of(bot: BotUnderTest, phase) -> asyncio.Future:
             return measured(bot, pids[bot.name], phase, bots.balancer_port)
@@ -1034,7 +1038,7 @@ def report(results: list[dict], skipped: list[str], meta: dict) -> str:
               else "PTB's own backend, httpx (a bare PTB bot)")]
     header = (f"{'phase':<16} {'bot':<7} {'upd/s':>7} {'n':>6} {'press p50':>9} {'p99':>7} {'text p50':>9} "
               f"{'p99':>7} {'result p50':>10} {'n':>3} {'unansw':>6} {'CPU bot':>8} {'API':>5} {'phones':>6} "
-              f"{'DB':>5}")
+              f"{'DB':>5} {'balancer':>8}")
     for result in results:
         out += ["", f"== {result['setup']}: {result['processes']} bot process(es) of each kind, {result['transport']}"
                     + (" behind a round-robin balancer" if result["transport"] == "webhook" else "")
@@ -1048,7 +1052,7 @@ def report(results: list[dict], skipped: list[str], meta: dict) -> str:
         out.append(f"self-assessments moved on in the store: {result['seeded']['seeded']}, at statement "
                    f"{result['seeded']['mean_position']:.1f} of 34 on average")
         out += ["latency in ms from posting the update to seeing the answer; CPU: ms of CPU time per update in the "
-                "bot's processes, the Bot API server, the phones (this script), PostgreSQL's server",
+                "bot's processes, the Bot API server, the phones (this script), PostgreSQL's server, the balancer",
                 header, "-" * len(header)]
         for p in result["phases"]:
             name = "saturation" if p["phase"] == "saturation" else f"paced {p['offered_per_second']:.0f}/s"
@@ -1057,7 +1061,8 @@ def report(results: list[dict], skipped: list[str], meta: dict) -> str:
                        f"{ms(p['press'], 'p50_ms'):>9} {ms(p['press'], 'p99_ms'):>7} {ms(p['text'], 'p50_ms'):>9} "
                        f"{ms(p['text'], 'p99_ms'):>7} {ms(p['result'], 'p50_ms'):>10} {p['result']['n']:>3} "
                        f"{p['unanswered']:>6} {cpu['bot']:>8.1f} {cpu['bot_api']:>5.1f} {cpu['phones']:>6.1f} "
-                       + (f"{cpu['database']:>5.1f}" if "database" in cpu else f"{'-':>5}"))
+                       + (f"{cpu['database']:>5.1f}" if "database" in cpu else f"{'-':>5}")
+                       + (f" {cpu['balancer']:>8.1f}" if "balancer" in cpu else f" {'-':>8}"))
         out.append("updates/s by round: " + "; ".join(
             f"{p['phase']} {p['bot']} " + " ".join(f"{x:.0f}" for x in p["per_second_by_round"])
             for p in result["phases"]))

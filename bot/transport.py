@@ -153,11 +153,24 @@ class Delivery:
         self.bot, self.runner, self.max_retries = bot, runner, max_retries
 
     async def deliver(self, incoming: Incoming, outcome: Outcome) -> None:
-        if incoming.callback_query_id:
-            try:
-                await self._call(lambda: self.bot.answer_callback_query(incoming.callback_query_id, text=outcome.toast))
-            except BadRequest:  # the query is too old: the replies below still matter
-                pass
+        """Answer the press beside the replies, not before them: the person sees the edited message one Bot API
+        round trip sooner. Both run to the end; a failure of either is raised afterwards, the replies' first."""
+        if not incoming.callback_query_id:
+            await self._replies(incoming, outcome)
+            return
+        outcomes = await asyncio.gather(self._replies(incoming, outcome), self._answer_query(incoming, outcome),
+                                        return_exceptions=True)
+        for failure in outcomes:
+            if isinstance(failure, BaseException):
+                raise failure
+
+    async def _answer_query(self, incoming: Incoming, outcome: Outcome) -> None:
+        try:
+            await self._call(lambda: self.bot.answer_callback_query(incoming.callback_query_id, text=outcome.toast))
+        except BadRequest:  # the query is too old: the replies still matter
+            pass
+
+    async def _replies(self, incoming: Incoming, outcome: Outcome) -> None:
         blocked: set[int] = set()
         for reply in outcome.replies:
             chat_id = reply.chat_id or incoming.chat_id

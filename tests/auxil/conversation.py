@@ -120,6 +120,7 @@ class Chatter:
         self.client, self.user = client, user
         self.id = user["id"]
         self.cursor = 0  # the last bot event already looked at by `sees`
+        self.toast_cursor = 0  # where `sees_toast` looks from: the newest event before the last press
         self.seen: list[dict] = []
 
     # -- what the person does -------------------------------------------------------------------------
@@ -130,8 +131,13 @@ class Chatter:
         return {"update_id": sent["update_id"], "message": message}
 
     def sees_nothing_new(self, within: float = 1.0) -> None:
-        batch = self.client.events(self.id, after=self.cursor, wait=within)
-        assert not batch["events"], f"unexpected: {[event_text(e) for e in batch['events']]}"
+        """Nothing the person can see arrives within `within` seconds after the last message looked at. (The answer
+        to a press without a notice shows nothing; it may come after the press's reply, as the two go side by side.)"""
+        deadline, after = time.monotonic() + within, self.cursor
+        while (left := deadline - time.monotonic()) > 0:
+            for event in self.client.events(self.id, after=after, wait=left)["events"]:
+                after = event["seq"]
+                assert event["kind"] == "callback_answer" and not event.get("text"), f"unexpected: {event_text(event)}"
 
     def presses(self, label: str) -> "Chatter":
         """Press the newest button whose label contains `label` (waiting for it to appear)."""
@@ -141,6 +147,7 @@ class Chatter:
                 for row in (message.get("reply_markup") or {}).get("inline_keyboard", []):
                     for button in row:
                         if label in button["text"]:
+                            self._before_press()
                             self.client.press(self.user, message["message_id"], button["callback_data"])
                             return self
             if time.monotonic() > deadline:
@@ -151,8 +158,13 @@ class Chatter:
         """What a modified client can send: any callback data, on any message."""
         if message_id is None:
             message_id = self.client.messages(self.id)[-1]["message_id"]
+        self._before_press()
         self.client.press(self.user, message_id, data, forge=True)
         return self
+
+    def _before_press(self) -> None:
+        """The notice on this press can only come after every event so far: `sees_toast` looks from there."""
+        self.toast_cursor = self.client.events(self.id, after=self.cursor)["last_seq"]
 
     # -- what the person sees -------------------------------------------------------------------------
     def sees(self, fragment: str) -> str:
@@ -220,13 +232,15 @@ class Chatter:
         return len(self.client.messages(self.id))
 
     def sees_toast(self, fragment: str) -> str:
+        """Wait for a notice on a pressed button (answerCallbackQuery) given since the last press. Notices have a
+        cursor of their own: the bot answers a press beside its reply, so the two come in either order."""
         deadline = time.monotonic() + WAIT
         while True:
-            batch = self.client.events(self.id, after=self.cursor, wait=0.5)
+            batch = self.client.events(self.id, after=self.toast_cursor, wait=0.5)
             for event in batch["events"]:
-                self.cursor = event["seq"]
-                self.seen.append(event)
+                self.toast_cursor = event["seq"]
                 if event["kind"] == "callback_answer" and fragment in (event.get("text") or ""):
+                    self.seen.append(event)
                     return event["text"]
             if time.monotonic() > deadline:
                 raise AssertionError(f"expected the notice {fragment!r}; the chat shows:\n{self.transcript()}")

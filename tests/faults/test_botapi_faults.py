@@ -111,6 +111,24 @@ def test_429_and_5xx_on_every_kind_of_call_mid_assessment(kompis):
     anna.sees("Huvudmeny")  # and the conversation goes on
 
 
+def test_a_slow_answer_to_a_press_does_not_hold_up_the_reply(kompis):
+    """answerCallbackQuery takes 4 s (less than the bot's HTTP timeout). The pressed message is edited to the next
+    step while the press is still unanswered: the bot answers the press beside its reply, not before it. Afterwards
+    the press is answered (once), the stored step is the pressed one, and the conversation goes on."""
+    anna = kompis.onboarded_user()
+    anna.says("/assess")
+    anna.sees("Vilken roll har du")
+    eventually(lambda: kompis.client.state()["open_callback_queries"] == 0, "onboarding's presses to be answered")
+    kompis.client.fault(method="answerCallbackQuery", status=None, delay=4.0)
+    anna.presses("Operatör")
+    anna.shows("Din roll: Operatör")
+    assert kompis.client.state()["open_callback_queries"] == 1  # the reply came first
+    eventually(lambda: kompis.client.state()["open_callback_queries"] == 0, "the press to be answered")
+    assert kompis.client.state()["faults"] == []
+    anna.presses("Välj områden")
+    anna.shows("Vilka områden vill du skatta")
+
+
 def test_5xx_beyond_the_retries_ends_in_an_apology_and_the_conversation_continues(kompis):
     """sendMessage fails with 502 more often than `telegram.max_send_retries` allows. Afterwards: the reply is
     given up, the person is told once, in their language, that something went wrong (no traceback); what the

@@ -24,6 +24,8 @@ from __future__ import annotations
 
 import contextlib
 import functools
+from concurrent.futures import ThreadPoolExecutor
+from typing import Callable, TypeVar
 import gc
 import importlib
 import logging
@@ -37,6 +39,8 @@ import threading
 import warnings
 from pathlib import Path
 from typing import BinaryIO
+
+T = TypeVar("T")
 
 log = logging.getLogger(__name__)
 ROOT = Path(__file__).resolve().parents[1]
@@ -145,6 +149,17 @@ def start() -> int:
 def stop() -> None:
     """End the drawing process; a later chart starts another."""
     _drawer.stop()
+
+
+_ahead = ThreadPoolExecutor(max_workers=1, thread_name_prefix="drawing-ahead")  # the drawer takes one at a time
+
+
+def ahead(draw: Callable[[], T]) -> Callable[[], T]:
+    """Begin `draw` now, in a thread that waits for the drawing process, and give back what waits for its result
+    (or raises what it raised). A turn hands its chart over as soon as it has the figures, so the chart is drawn
+    while the turn finishes and commits and while the replies before it are sent; the turn never waits for it.
+    A chart whose turn is run again (StaleState) or whose reply is not sent is drawn for nothing: harmless."""
+    return _ahead.submit(draw).result
 
 
 def drawn_apart(render):

@@ -81,7 +81,7 @@ def progress_text(turn: Turn, areas: list[Standing]) -> str:
 
 
 def _chart(t: Translator, areas: list[Standing]) -> bytes:
-    """Drawn after the store has committed (see Reply.photo), so it needs only the translator and the figures."""
+    """Drawn beside the rest of the turn (see Reply.photo), so it gets only the translator and the figures."""
     _ = t.gettext
     current = framework.current()
     text = ChartText(title=_("Your level and the target for your role"), own=_("You"), target=_("Target"),

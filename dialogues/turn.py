@@ -14,6 +14,7 @@ from typing import Callable
 
 from sqlmodel import Session
 
+from bot import drawing
 from bot.config import Config
 from bot.i18n import I18n, Translator
 from bot.store.chats import DialogueState
@@ -96,8 +97,8 @@ class Reply:
     edit: bool = False  # replace the message whose button was pressed, rather than adding one
     document: tuple[str, bytes] | None = None  # (filename, content)
     chat_id: int | None = None  # another person's chat (a manager asked to approve); None: this chat
-    photo: Callable[[], bytes] | None = None  # draws a PNG, sent as a photo captioned with the text; called after
-    # the commit, in a worker thread, so that drawing never holds a store transaction open
+    photo: Callable[[], bytes] | None = None  # gives the PNG, sent as a photo captioned with the text; its drawing
+    # began when the turn asked for it (bot.drawing.ahead), beside the turn, and never holds a transaction open
 
 
 @dataclass
@@ -142,4 +143,5 @@ class Turn:
         self.replies.append(Reply(text, buttons or [], chat_id=chat_id))
 
     def send_photo(self, draw: Callable[[], bytes], caption: str) -> None:
-        self.replies.append(Reply(caption, photo=draw))
+        """`draw` gets plain figures, never the session: it runs in another thread while the turn goes on."""
+        self.replies.append(Reply(caption, photo=drawing.ahead(draw)))

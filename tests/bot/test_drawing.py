@@ -88,6 +88,25 @@ def test_threads_asking_at_once_all_get_their_own_chart():
     assert len(set(results.values())) == 8
 
 
+def test_a_chart_handed_over_ahead_is_drawn_while_the_caller_goes_on():
+    """`drawing.ahead` begins the drawing at once (Turn.send_photo uses it: a result chart is drawn while the turn
+    commits and the replies before it are sent) and gives its result, or raises its exception, when asked."""
+    began, go_on = threading.Event(), threading.Event()
+
+    def draw() -> object:
+        began.set()
+        assert go_on.wait(10)
+        return where()
+
+    result = drawing.ahead(draw)
+    assert began.wait(10)  # begun before anyone asked for the result
+    go_on.set()
+    assert result() == drawing.start()  # drawn in the drawing process
+    failed = drawing.ahead(lambda: where("raise"))
+    with pytest.raises(ValueError, match="at least one area"):
+        failed()
+
+
 def test_warnings_log_records_and_exceptions_reach_the_caller(caplog):
     with pytest.warns(UserWarning, match="a glyph is missing"):
         where("warn")

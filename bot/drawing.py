@@ -24,8 +24,8 @@ from __future__ import annotations
 
 import contextlib
 import functools
-from concurrent.futures import ThreadPoolExecutor
-from typing import Callable, TypeVar
+from concurrent.futures import Future, ThreadPoolExecutor
+from typing import Callable, Generic, TypeVar
 import gc
 import importlib
 import logging
@@ -154,12 +154,26 @@ def stop() -> None:
 _ahead = ThreadPoolExecutor(max_workers=1, thread_name_prefix="drawing-ahead")  # the drawer takes one at a time
 
 
-def ahead(draw: Callable[[], T]) -> Callable[[], T]:
-    """Begin `draw` now, in a thread that waits for the drawing process, and give back what waits for its result
-    (or raises what it raised). A turn hands its chart over as soon as it has the figures, so the chart is drawn
-    while the turn finishes and commits and while the replies before it are sent; the turn never waits for it.
-    A chart whose turn is run again (StaleState) or whose reply is not sent is drawn for nothing: harmless."""
-    return _ahead.submit(draw).result
+class Ahead(Generic[T]):
+    """A drawing begun ahead: call it for the result (it waits, or raises what the drawing raised); `cancel` drops
+    it if it has not begun, so that a turn thrown away (run again after StaleState, or failed) does not keep the
+    drawing process from other people's charts."""
+
+    def __init__(self, draw: Callable[[], T]) -> None:
+        self._future: Future[T] = _ahead.submit(draw)
+
+    def __call__(self) -> T:
+        return self._future.result()
+
+    def cancel(self) -> bool:
+        return self._future.cancel()
+
+
+def ahead(draw: Callable[[], T]) -> Ahead[T]:
+    """Begin `draw` now, in a thread that waits for the drawing process. A turn hands its chart over as soon as it
+    has the figures, so the chart is drawn while the turn finishes and commits and while the replies before it are
+    sent; the turn never waits for it."""
+    return Ahead(draw)
 
 
 def drawn_apart(render):

@@ -16,8 +16,9 @@ from datetime import timedelta
 
 from sqlalchemy.exc import OperationalError
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, InputFile
-from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
+from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError, TimedOut
 
+from bot import drawing
 from bot.aiohttp_request import ReadTimedOut
 from bot.config import Config
 from bot.i18n import I18n
@@ -53,6 +54,16 @@ class TurnRunner:
         return self._retrying(lambda: self._run_once(incoming))
 
     def _run_once(self, incoming: Incoming) -> Outcome | None:
+        replies: list[Reply] = []
+        try:
+            return self._turn(incoming, replies)
+        except BaseException:  # this attempt's replies will never be sent: drop the charts not yet begun
+            for reply in replies:
+                if isinstance(reply.photo, drawing.Ahead):
+                    reply.photo.cancel()
+            raise
+
+    def _turn(self, incoming: Incoming, replies: list[Reply]) -> Outcome | None:
         with self.store.session() as session:
             if not chats.claim_update(session, update_id=incoming.update_id):
                 return None
@@ -72,6 +83,7 @@ class TurnRunner:
                 user_name=incoming.user_name,
                 input_message_id=incoming.message_id,
                 bot_username=self.bot_username,
+                replies=replies,
             )
             if turn.person is not None and turn.person.unreachable_since is not None:
                 people.mark_reachable(session, telegram_user_id=incoming.user_id)  # they wrote: they can be reached
@@ -154,7 +166,7 @@ class Delivery:
 
     async def deliver(self, incoming: Incoming, outcome: Outcome) -> None:
         """Answer the press beside the replies, not before them: the person sees the edited message one Bot API
-        round trip sooner. Both run to the end; a failure of either is raised afterwards, the replies' first."""
+        round trip sooner. Both run to the end; what fails in the replies is raised afterwards."""
         if not incoming.callback_query_id:
             await self._replies(incoming, outcome)
             return
@@ -165,10 +177,14 @@ class Delivery:
                 raise failure
 
     async def _answer_query(self, incoming: Incoming, outcome: Outcome) -> None:
+        """Best effort: the answer only stops the button's spinner (and shows the toast). When it fails beyond the
+        retries the replies went out all the same, so the person gets no apology for it."""
         try:
             await self._call(lambda: self.bot.answer_callback_query(incoming.callback_query_id, text=outcome.toast))
         except BadRequest:  # the query is too old: the replies still matter
             pass
+        except TelegramError as exc:
+            log.warning("could not answer a press (%s); its replies are sent", type(exc).__name__)
 
     async def _replies(self, incoming: Incoming, outcome: Outcome) -> None:
         blocked: set[int] = set()

@@ -120,7 +120,8 @@ class Chatter:
         self.client, self.user = client, user
         self.id = user["id"]
         self.cursor = 0  # the last bot event already looked at by `sees`
-        self.toast_cursor = 0  # where `sees_toast` looks from: the newest event before the last press
+        self.toast_cursor = 0  # where `sees_toast` looks from: the newest event before the first press since
+        self.presses_since_toast: set[str] = set()  # the callback query ids `sees_toast` takes notices of
         self.seen: list[dict] = []
 
     # -- what the person does -------------------------------------------------------------------------
@@ -148,7 +149,7 @@ class Chatter:
                     for button in row:
                         if label in button["text"]:
                             self._before_press()
-                            self.client.press(self.user, message["message_id"], button["callback_data"])
+                            self._pressed(self.client.press(self.user, message["message_id"], button["callback_data"]))
                             return self
             if time.monotonic() > deadline:
                 raise AssertionError(f"no button {label!r}; the chat shows:\n{self.transcript()}")
@@ -159,12 +160,17 @@ class Chatter:
         if message_id is None:
             message_id = self.client.messages(self.id)[-1]["message_id"]
         self._before_press()
-        self.client.press(self.user, message_id, data, forge=True)
+        self._pressed(self.client.press(self.user, message_id, data, forge=True))
         return self
 
     def _before_press(self) -> None:
-        """The notice on this press can only come after every event so far: `sees_toast` looks from there."""
-        self.toast_cursor = self.client.events(self.id, after=self.cursor)["last_seq"]
+        """The notice on a press can only come after every event so far: `sees_toast` looks from the first press
+        since it last looked."""
+        if not self.presses_since_toast:
+            self.toast_cursor = self.client.events(self.id, after=self.cursor)["last_seq"]
+
+    def _pressed(self, sent: dict) -> None:
+        self.presses_since_toast.add(str(sent["callback_query_id"]))
 
     # -- what the person sees -------------------------------------------------------------------------
     def sees(self, fragment: str) -> str:
@@ -232,15 +238,17 @@ class Chatter:
         return len(self.client.messages(self.id))
 
     def sees_toast(self, fragment: str) -> str:
-        """Wait for a notice on a pressed button (answerCallbackQuery) given since the last press. Notices have a
-        cursor of their own: the bot answers a press beside its reply, so the two come in either order."""
+        """Wait for a notice (answerCallbackQuery) on a button pressed since the last look. Notices have a cursor of
+        their own: the bot answers a press beside its reply, so the two come in either order."""
         deadline = time.monotonic() + WAIT
         while True:
             batch = self.client.events(self.id, after=self.toast_cursor, wait=0.5)
             for event in batch["events"]:
                 self.toast_cursor = event["seq"]
-                if event["kind"] == "callback_answer" and fragment in (event.get("text") or ""):
+                if (event["kind"] == "callback_answer" and str(event["callback_query_id"]) in self.presses_since_toast
+                        and fragment in (event.get("text") or "")):
                     self.seen.append(event)
+                    self.presses_since_toast.clear()
                     return event["text"]
             if time.monotonic() > deadline:
                 raise AssertionError(f"expected the notice {fragment!r}; the chat shows:\n{self.transcript()}")

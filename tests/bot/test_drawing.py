@@ -13,6 +13,7 @@ import textwrap
 import threading
 import time
 import warnings
+from concurrent.futures import CancelledError
 from pathlib import Path
 
 import pytest
@@ -105,6 +106,27 @@ def test_a_chart_handed_over_ahead_is_drawn_while_the_caller_goes_on():
     failed = drawing.ahead(lambda: where("raise"))
     with pytest.raises(ValueError, match="at least one area"):
         failed()
+
+
+def test_a_drawing_ahead_that_has_not_begun_can_be_dropped():
+    """A turn thrown away (run again after StaleState, or failed) cancels its charts (TurnRunner._run_once): one
+    still waiting behind another is never drawn; one being drawn is finished."""
+    began, go_on, drawn = threading.Event(), threading.Event(), []
+
+    def draw(name: str) -> str:
+        began.set()
+        assert go_on.wait(10)
+        drawn.append(name)
+        return name
+
+    first, second, third = (drawing.ahead(lambda n=n: draw(n)) for n in ("first", "second", "third"))
+    assert began.wait(10)
+    assert not first.cancel()  # begun: it is drawn all the same
+    assert second.cancel()
+    go_on.set()
+    assert (first(), third()) == ("first", "third") and drawn == ["first", "third"]
+    with pytest.raises(CancelledError):
+        second()
 
 
 def test_warnings_log_records_and_exceptions_reach_the_caller(caplog):

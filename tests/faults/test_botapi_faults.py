@@ -119,12 +119,31 @@ def test_a_slow_answer_to_a_press_does_not_hold_up_the_reply(kompis):
     anna.says("/assess")
     anna.sees("Vilken roll har du")
     eventually(lambda: kompis.client.state()["open_callback_queries"] == 0, "onboarding's presses to be answered")
+    answer_calls = kompis.client.stats()["requests"].get("answerCallbackQuery", 0)
     kompis.client.fault(method="answerCallbackQuery", status=None, delay=4.0)
     anna.presses("Operatör")
-    anna.shows("Din roll: Operatör")
+    anna.shows("Din roll: Operatör")  # (within 4 s of the press: the edit does not wait for the answer)
     assert kompis.client.state()["open_callback_queries"] == 1  # the reply came first
     eventually(lambda: kompis.client.state()["open_callback_queries"] == 0, "the press to be answered")
+    assert kompis.client.stats()["requests"].get("answerCallbackQuery", 0) == answer_calls + 1  # once
     assert kompis.client.state()["faults"] == []
+    anna.presses("Välj områden")
+    anna.shows("Vilka områden vill du skatta")
+
+
+def test_a_press_whose_answer_fails_beyond_the_retries_still_gets_its_reply_and_no_apology(kompis):
+    """answerCallbackQuery answers 502 more often than `telegram.max_send_retries` allows. Afterwards: the reply
+    (the next step) arrived, and no apology came after it (the answer to a press only stops the button's spinner;
+    the replies went out beside it); the conversation goes on."""
+    anna = kompis.onboarded_user()
+    anna.says("/assess")
+    anna.sees("Vilken roll har du")
+    kompis.client.fault(method="answerCallbackQuery", status=502, count=kompis.config.max_send_retries + 1)
+    anna.presses("Operatör")
+    anna.sees("Din roll: Operatör")
+    eventually(lambda: kompis.client.state()["faults"] == [], "every retry of the answer to be refused")
+    anna.sees_nothing_new(within=1.5)
+    assert bot_messages(anna, "Förlåt, något gick fel") == 0
     anna.presses("Välj områden")
     anna.shows("Vilka områden vill du skatta")
 

@@ -24,6 +24,17 @@ WAIT = 10.0  # seconds a reply may take on a loaded machine before a test fails
 _user_ids = itertools.count(5001)
 
 
+async def cancel_the_rest() -> None:
+    """What `asyncio.run` does before it closes its loop: cancel the tasks still pending (a server's handler of a
+    request that came in while it stopped, say) and wait for them. Left pending on a stopped loop they would be
+    destroyed by the garbage collector at some later moment, and asyncio's "Task was destroyed but it is pending!"
+    would land in the log of whichever test runs then."""
+    rest = [task for task in asyncio.all_tasks() if task is not asyncio.current_task()]
+    for task in rest:
+        task.cancel()
+    await asyncio.gather(*rest, return_exceptions=True)
+
+
 class RunningBot:
     """The real bot and local Bot API in a background thread with its own event loop."""
 
@@ -72,6 +83,7 @@ class RunningBot:
         self.client.close()
         self._loop.call_soon_threadsafe(self._stop.set)
         self._done.result(timeout=30)
+        asyncio.run_coroutine_threadsafe(cancel_the_rest(), self._loop).result(timeout=30)
         self._loop.call_soon_threadsafe(self._loop.stop)
         self._thread.join(timeout=10)
         self._loop.close()

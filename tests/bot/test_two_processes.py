@@ -20,7 +20,7 @@ from bot.localapi import Limits, LocalBotApi, SyncLocalApiClient
 from bot.store import migrate
 from bot.store.db import Store
 from bot.store.models import Person
-from tests.auxil.conversation import Chatter
+from tests.auxil.conversation import Chatter, cancel_the_rest
 from tests.conftest import make_config
 
 
@@ -73,6 +73,7 @@ class LoadBalancedBots:
                 await app.shutdown()
             await self.fetcher.shutdown()
             await self.server.stop()
+            await cancel_the_rest()
         self.client.close()
         self.call(shutdown())
         self.loop.call_soon_threadsafe(self.loop.stop)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import gc
+import logging
 import time
 
 import pytest
@@ -266,3 +268,23 @@ def test_errors_answered_to_the_bot_are_logged_in_order(server, token, client):
     assert [e["n"] for e in client.api_errors(after=1)["errors"]] == [2]
     client.reset_stats()
     assert client.api_errors() == {"errors": [], "total": 2}  # numbering goes on, so `after` stays valid
+
+
+def test_a_request_held_by_a_delay_whose_client_left_is_ended_when_the_server_stops(make_server, token, caplog):
+    """A bot gives up on a call the server holds (a fault's delay, as when the bot times out or is killed). When the
+    server stops, that handler is ended with it: nothing is left pending on the closed loop for a later garbage
+    collection to destroy, which asyncio reports as an ERROR in whatever runs then (it once failed a fuzz test)."""
+    server = make_server()
+    with SyncLocalApiClient(server.root_url, token) as local:
+        local.send_text(ANA, "hej")
+        local.fault(method="sendMessage", status=None, delay=30.0, count=1)
+
+    async def scenario(bot):
+        with pytest.raises(telegram.error.TimedOut):
+            await bot.send_message(1001, "väntar", read_timeout=0.3)
+
+    run_bot(server, token, scenario)
+    server.stop()
+    with caplog.at_level(logging.ERROR, logger="asyncio"):
+        gc.collect()
+    assert not [r.getMessage() for r in caplog.records if "destroyed but it is pending" in r.getMessage()]

@@ -24,8 +24,6 @@ from __future__ import annotations
 
 import contextlib
 import functools
-from concurrent.futures import Future, ThreadPoolExecutor
-from typing import Callable, Generic, TypeVar
 import gc
 import importlib
 import logging
@@ -37,8 +35,9 @@ import subprocess
 import sys
 import threading
 import warnings
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
-from typing import BinaryIO
+from typing import BinaryIO, Callable, Generic, TypeVar
 
 T = TypeVar("T")
 

@@ -19,7 +19,7 @@ from .server import LocalBotApi
 T = TypeVar("T")
 
 
-async def _cancel_the_rest() -> None:
+async def cancel_the_rest() -> None:
     """What `asyncio.run` does before closing its loop. A handler whose client went away while it was held (a
     fault's delay; the bot killed or timed out meanwhile) is no longer the server's to end, and left pending on
     the closed loop it would be destroyed at some later garbage collection, with asyncio's "Task was destroyed
@@ -52,7 +52,7 @@ class ThreadedLocalBotApi:
             return
         try:
             self.run(self.api.stop())
-            self.run(_cancel_the_rest())
+            self.run(cancel_the_rest())
         finally:
             self._loop.call_soon_threadsafe(self._loop.stop)
             self._thread.join(5)

@@ -17,22 +17,12 @@ from bot.i18n import I18n, language_name
 from bot.app import build_application, running
 from bot.local import LOCAL_TOKEN, local_bot
 from bot.localapi import Limits, SyncLocalApiClient
+from bot.localapi.threaded import cancel_the_rest
 from bot.store.db import Store
 
 WAIT = 10.0  # seconds a reply may take on a loaded machine before a test fails
 
 _user_ids = itertools.count(5001)
-
-
-async def cancel_the_rest() -> None:
-    """What `asyncio.run` does before it closes its loop: cancel the tasks still pending (a server's handler of a
-    request that came in while it stopped, say) and wait for them. Left pending on a stopped loop they would be
-    destroyed by the garbage collector at some later moment, and asyncio's "Task was destroyed but it is pending!"
-    would land in the log of whichever test runs then."""
-    rest = [task for task in asyncio.all_tasks() if task is not asyncio.current_task()]
-    for task in rest:
-        task.cancel()
-    await asyncio.gather(*rest, return_exceptions=True)
 
 
 class RunningBot:

@@ -17,10 +17,11 @@ from telegram import Bot, Update
 from bot.app import build_application
 from bot.local import LOCAL_TOKEN
 from bot.localapi import Limits, LocalBotApi, SyncLocalApiClient
+from bot.localapi.threaded import cancel_the_rest
 from bot.store import migrate
 from bot.store.db import Store
 from bot.store.models import Person
-from tests.auxil.conversation import Chatter, cancel_the_rest
+from tests.auxil.conversation import Chatter
 from tests.conftest import make_config
 
 

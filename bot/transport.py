@@ -111,7 +111,8 @@ class TurnRunner:
         self._retrying(once)
 
     def blocked_by(self, user_id: int) -> None:
-        """A send answered 403: the person blocked the bot; no sender retries them."""
+        """A send answered 403 (the person blocked the bot) or 400 "chat not found" (their chat is gone): no
+        sender tries them again until they write."""
 
         def once() -> None:
             with self.store.session() as session:
@@ -155,7 +156,8 @@ class TurnRunner:
 
 
 class Delivery:
-    """Sends a turn's replies, honouring Telegram's 429 `retry_after`; a 403 marks the person unreachable.
+    """Sends a turn's replies, honouring Telegram's 429 `retry_after`; a 403 or a chat not found marks the person
+    unreachable.
 
     A reply is sent at most once: a send whose answer timed out may have arrived (Telegram has no idempotent
     send), so it is not sent again; the turn's state is committed, so the person's next input goes on from it.
@@ -194,7 +196,12 @@ class Delivery:
                 continue  # the rest of this reader's replies would fail the same way; others' still go
             try:
                 await self._send(incoming, reply)
-            except Forbidden:  # this reply's reader blocked the bot (in a private chat, chat id = user id)
+            except (Forbidden, BadRequest) as exc:
+                if isinstance(exc, BadRequest) and not chat_is_gone(exc):
+                    raise
+                # This reply's reader blocked the bot, or their chat is gone (a deleted account): in a private
+                # chat, chat id = user id. They are marked unreachable until they write again.
+                log.info("chat %s cannot be reached (%s)", chat_id, exc.message)
                 blocked.add(chat_id)
                 await asyncio.to_thread(self.runner.blocked_by, reply.chat_id or incoming.user_id)
 
@@ -242,6 +249,11 @@ class Delivery:
                 if attempt == self.max_retries:
                     raise
                 await asyncio.sleep(0.2 * 2 ** attempt)
+
+
+def chat_is_gone(exc: BadRequest) -> bool:
+    """Telegram's 400 for a chat the bot cannot write into any more (or never could): "chat not found"."""
+    return "chat not found" in exc.message.lower()
 
 
 def may_have_arrived(exc: Exception) -> bool:

@@ -5,10 +5,11 @@ the bot → cancelled; task no longer open → skipped; control group → skippe
 window → back to planned at the next opening; weekly cap reached → back at next week's opening) and mark it
 `sending`; only then call the Bot API; then mark it sent. Telegram's limits are kept: a token bucket for the
 overall rate, at most one message per chat per second, 429 waited out, network errors and 5xx retried with
-back-off, 403 marks the person unreachable. After a send, someone who left K reminders in a row unanswered
-is put on the coordinators' follow-up list. What happened to a send that was made is recorded even when the
-store is briefly away (PostgreSQL restarting, SQLite locked by another writer): the message is out, so the
-record is tried again until the store answers, rather than leaving the row `sending` (counted as failed).
+back-off, 403 (or 400 "chat not found") marks the person unreachable. After a send, someone who left K
+reminders in a row unanswered is put on the coordinators' follow-up list. What happened to a send that was
+made is recorded even when the store is briefly away (PostgreSQL restarting, SQLite locked by another writer):
+the message is out, so the record is tried again until the store answers, rather than leaving the row
+`sending` (counted as failed).
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ from bot.reminders.policy import PersonTimes, WeeklyCap, next_opening
 from bot.store import audit, followups, outbox, people
 from bot.store.db import Store
 from bot.store.models import Nudge, Person, utcnow
-from bot.transport import may_have_arrived, retry_after_seconds
+from bot.transport import chat_is_gone, may_have_arrived, retry_after_seconds
 
 log = logging.getLogger(__name__)
 SEND_RETRIES = 4
@@ -159,11 +160,12 @@ class ReminderWorker:
             except RetryAfter as exc:
                 await asyncio.sleep(retry_after_seconds(exc))
                 continue
-            except Forbidden:
-                await self._record(prepared, lambda s: self._blocked(s, prepared))
-                done.failed += 1
-                return
-            except BadRequest as exc:
+            except (Forbidden, BadRequest) as exc:
+                if isinstance(exc, Forbidden) or chat_is_gone(exc):  # unreachable until they write again
+                    reason = "the person blocked the bot" if isinstance(exc, Forbidden) else "the chat is gone"
+                    await self._record(prepared, lambda s, reason=reason: self._blocked(s, prepared, reason))
+                    done.failed += 1
+                    return
                 reason = exc.message
                 await self._record(prepared, lambda s, reason=reason: outbox.mark(
                     s, nudge_id=prepared.nudge_id, worker=self.name, state="failed", reason=reason))
@@ -210,12 +212,11 @@ class ReminderWorker:
             return followups.open_item(session, person_id=prepared.person_id, reason="not_reached")
         return False
 
-    def _blocked(self, session, prepared: Prepared) -> None:
-        outbox.mark(session, nudge_id=prepared.nudge_id, worker=self.name, state="failed",
-                    reason="the person blocked the bot")
+    def _blocked(self, session, prepared: Prepared, reason: str) -> None:
+        outbox.mark(session, nudge_id=prepared.nudge_id, worker=self.name, state="failed", reason=reason)
         person = session.get(Person, prepared.person_id)
         if person is not None:
             people.mark_unreachable(session, telegram_user_id=person.telegram_user_id)
             audit.record(session, action="person.blocked", actor_person_id=person.id)
-            outbox.cancel_open(session, person_id=person.id, reason="the person blocked the bot")
+            outbox.cancel_open(session, person_id=person.id, reason=reason)
 

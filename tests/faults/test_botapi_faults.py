@@ -329,3 +329,24 @@ def test_403_for_one_person_disturbs_nobody_else(kompis, courses_file):
     boss.says("/menu")
     boss.sees("Huvudmeny")
     eventually(lambda: person(kompis.store, boss).unreachable_since is None, "the manager reachable again")
+
+
+def test_a_chat_that_is_gone_marks_the_person_unreachable_and_disturbs_nobody(kompis, courses_file, caplog):
+    """Telegram answers 400 "chat not found" for a chat the bot cannot write into any more (the person deleted
+    their account). When the employee asks for approval and the manager's chat is gone: the manager is marked
+    unreachable like a person who blocked the bot, the employee's turn goes on, and nothing is logged as an error
+    (no apology is tried into a chat that is not there)."""
+    workplace_with_approval(kompis.store)
+    boss = kompis.onboarded_user("sv", invite=invite(kompis.store, "Gjuteriet AB", Role.manager))
+    anna = kompis.onboarded_user("sv", invite=invite(kompis.store, "Gjuteriet AB"))
+    interested_in_first(anna, "underhåll")
+
+    kompis.client.fault(method=None, chat_id=boss.id, status=400, description="Bad Request: chat not found",
+                        count=50)
+    anna.presses("Ja")
+    anna.sees("Jag har frågat din chef")
+    eventually(lambda: person(kompis.store, boss).unreachable_since is not None, "the manager marked unreachable")
+    anna.says("/mycourses")
+    anna.sees("Underhållsteknik")
+    assert person(kompis.store, anna).unreachable_since is None
+    assert not [r for r in caplog.records if r.levelname == "ERROR"], [r.getMessage() for r in caplog.records]

@@ -191,6 +191,21 @@ def test_429_is_waited_out_5xx_retried_and_403_stops_for_good(kompis):
     assert {n.state for n in nudges(kompis) if n.person_id == bo_id} == {"failed", "cancelled"}
 
 
+def test_a_chat_that_is_gone_stops_reminders_like_a_block(kompis):
+    """Telegram's 400 "chat not found" (the person deleted their account): unreachable, the rest cancelled."""
+    cy = kompis.onboarded_user("sv")
+    paused_assessment(kompis, cy, SATURDAY)
+    kompis.client.fault("sendMessage", chat_id=cy.id, status=400, description="Bad Request: chat not found")
+    done = run_round(kompis, MONDAY)
+    assert done.failed == 1 and done.sent == 0
+    with kompis.store.session() as session:
+        row = people.person_by_user(session, telegram_user_id=cy.id)
+        assert row.unreachable_since is not None
+    run_round(kompis, datetime(2027, 1, 20, 10, 0, tzinfo=TZ))
+    assert {(n.state, n.reason) for n in nudges(kompis) if n.person_id == row.id} == {
+        ("failed", "the chat is gone"), ("cancelled", "the chat is gone")}
+
+
 def test_night_work_and_quiet_hours_set_with_buttons_move_the_reminder(kompis):
     anna = kompis.onboarded_user("sv")
     anna.presses("Påminnelser")

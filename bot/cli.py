@@ -244,8 +244,10 @@ def invite_create(
 
 
 @invite_app.command("revoke")
-def invite_revoke(code: str) -> None:
+def invite_revoke(code: str = typer.Argument(..., help="The code, or the whole link that `invite create` "
+                                                        "printed (a code beginning with - goes after --)")) -> None:
     """Revoke an invite: its link stops working at once."""
+    code = code.rsplit("?start=", 1)[-1]
     store = _store(_config())
     try:
         with store.session() as session:

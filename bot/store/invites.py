@@ -36,10 +36,19 @@ class InviteCheck:
         return self.problem is None
 
 
+def new_code() -> str:
+    """144 random bits, URL-safe (a deep link's payload), never beginning with "-": an operator passes codes on
+    the command line (`kompis invite revoke`), where such a code would be read as an option."""
+    while True:
+        code = secrets.token_urlsafe(18)
+        if not code.startswith("-"):
+            return code
+
+
 def create_invite(session: Session, *, organisation: Organisation, team: Team | None = None,
                   role: Role = Role.employee, valid_days: int, max_uses: int) -> Invite:
     invite = Invite(
-        code=secrets.token_urlsafe(18),  # 144 random bits
+        code=new_code(),
         organisation_id=organisation.id,
         team_id=team.id if team else None,
         role=role.value,

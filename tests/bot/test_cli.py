@@ -105,6 +105,11 @@ def test_db_org_and_invite_commands(env):
     assert missing.returncode == 1 and "no organisation" in missing.stderr
     revoked = kompis("invite", "revoke", link.split("=", 1)[1], env=env)
     assert revoked.returncode == 0 and "Revoked" in revoked.stdout
+    second = kompis("invite", "create", "--org", "Stålverket AB", env=env).stdout.strip()
+    revoked = kompis("invite", "revoke", second, env=env)  # the whole link, as `invite create` printed it
+    assert revoked.returncode == 0 and "Revoked" in revoked.stdout
+    unknown = kompis("invite", "revoke", "x" * 24, env=env)
+    assert unknown.returncode == 1 and "Cannot revoke" in unknown.stderr, unknown.stderr
 
 
 def test_invalid_configuration_stops_start_up_with_one_sentence(env, tmp_path):

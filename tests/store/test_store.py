@@ -48,6 +48,8 @@ def test_invite_codes_are_unguessable_and_checked(store):
         org = _org(session)
         codes = {invites.create_invite(session, organisation=org, valid_days=1, max_uses=1).code for _ in range(50)}
     assert len(codes) == 50 and all(len(code) >= 24 and invites.CODE_RE.match(code) for code in codes)
+    fresh = [invites.new_code() for _ in range(2000)]  # one in 64 drawn would begin with "-" (an option to a CLI)
+    assert len(set(fresh)) == 2000 and not [code for code in fresh if code.startswith("-")]
     with store.session() as session:
         assert invites.check_invite(session, code="x" * 30).problem is InviteProblem.unknown
         assert invites.check_invite(session, code="../../etc").problem is InviteProblem.unknown

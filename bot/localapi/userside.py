@@ -234,6 +234,13 @@ def _learn_from_update(bot: BotState, update: dict[str, Any]) -> None:
     query = update.get("callback_query")
     if isinstance(query, dict) and "id" in query:
         chat_info = (query.get("message") or {}).get("chat") or {}
+        if "id" in chat_info and "type" in chat_info:  # a press on a message in a chat: the chat is there
+            sender = query.get("from")
+            private = chat_info["type"] == "private" and isinstance(sender, dict) and "id" in sender
+            if private:
+                bot.private_chat(user_object(sender))
+            else:
+                bot.learn_chat(chat_info)
         chat_id = chat_info.get("id") or (query.get("from") or {}).get("id")
         if chat_id is not None:
             bot.open_queries[str(query["id"])] = int_arg(chat_id, "callback_query chat id")

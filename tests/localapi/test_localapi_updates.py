@@ -137,6 +137,29 @@ def test_raw_updates_of_any_type(server, token, client):
     assert updates[2].api_kwargs == {"some_future_update": {"x": 1}}
 
 
+def test_a_raw_press_on_a_message_makes_its_chat_known(server, token, client):
+    """A press on a message in a private chat (a game's button, say) comes from a chat that exists: the bot can
+    answer into it, as in Telegram, even when the user never wrote before. A press on an inline message (no
+    message, no chat) makes no chat known."""
+    bo = {"id": 1002, "is_bot": False, "first_name": "Bo"}
+    chat = {"id": 1002, "type": "private", "first_name": "Bo"}
+    client.push_update({"callback_query": {"id": "g1", "from": bo, "chat_instance": "7", "game_short_name": "k",
+                                           "message": {"message_id": 1, "date": 1, "chat": chat, "text": "spel"}}})
+    cy = {"id": 1003, "is_bot": False, "first_name": "Cy"}
+    client.push_update({"callback_query": {"id": "i1", "from": cy, "chat_instance": "8", "inline_message_id": "im1",
+                                           "data": "x"}})
+
+    async def scenario():
+        async with ptb(server, token) as bot:
+            sent = await bot.send_message(1002, "Hej Bo")
+            with pytest.raises(telegram.error.BadRequest, match="(?i)chat not found"):
+                await bot.send_message(1003, "Hej Cy")
+            return sent
+
+    assert asyncio.run(scenario()).chat.id == 1002
+    assert [m["text"] for m in client.messages(1002) if m.get("text") == "Hej Bo"] == ["Hej Bo"]
+
+
 class Receiver:
     """A tiny aiohttp webhook endpoint recording what it gets."""
 

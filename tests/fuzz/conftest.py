@@ -1,6 +1,6 @@
 """Fixtures of the fuzz tests: one real bot per module (per database kind) with the demo course catalog, and a
-fresh workplace with invites of every role for each sequence; the log recorded; the count of cases in the
-terminal summary."""
+fresh workplace with invites of every role for each sequence; the log recorded; the count of cases, which
+tests/conftest.py prints in the terminal summary."""
 
 from __future__ import annotations
 
@@ -23,6 +23,7 @@ class World:
 
     def __init__(self, kompis):
         self.kompis = kompis
+        self.issued: set[str] = set()  # every invite code made so far, also those gone with their organisation
 
     def fresh_workplace(self) -> dict[str, str]:
         """Every organisation (with its teams, invites, memberships) gone, and Fuzz AB made anew with a team, live
@@ -45,6 +46,7 @@ class World:
                 spoil(invite)
                 session.add(invite)
                 codes[key] = invite.code
+        self.issued.update(codes.values())
         return codes
 
 
@@ -92,9 +94,7 @@ def log_records():
     root.removeHandler(recorder)
 
 
-def pytest_terminal_summary(terminalreporter):
-    if not CASES:
-        return
-    terminalreporter.write_sep("-", "fuzz cases")
-    for key in sorted(CASES):
-        terminalreporter.write_line(f"{key}: {CASES[key]}")
+def pytest_sessionfinish(session):
+    """Under pytest-xdist (`make test` runs two workers) a worker hands its counts to the controller."""
+    if hasattr(session.config, "workeroutput"):
+        session.config.workeroutput["fuzz_cases"] = dict(CASES)

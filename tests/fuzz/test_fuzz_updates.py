@@ -312,7 +312,7 @@ class KompisFuzz(RuleBasedStateMachine):
             CASES["menus checked"] += 1
         self.observer.check()
         check_store(store, languages=self.kompis.config.languages, dialogues=DIALOGUES,
-                    open_dialogues=OPEN_DIALOGUES, claimed=self.claimed)
+                    open_dialogues=OPEN_DIALOGUES, claimed=self.claimed, issued=self.world.issued)
 
     # -- helpers ------------------------------------------------------------------------------------------------
     def _settled(self) -> None:

@@ -52,7 +52,10 @@ def test_the_store_at_scale_benchmark_runs_tiny_and_its_results_hold(tmp_path):
     assert bot["reminders_sent"] > 0 and bot["errors_logged"] == 0, bot["log_tail"]
     for moment in ("after_start", "after_planning", "after_work", "at_end"):
         assert bot[moment]["rss_mb"] > 50 and bot[moment]["hwm_mb"] >= bot[moment]["rss_mb"]
-        assert bot[moment]["drawing_hwm_mb"] >= bot[moment]["drawing_rss_mb"] > 20  # the drawing process, seen
+        # The drawing process, seen: at least an interpreter (it may still be importing just after start-up on a
+        # busy machine), and with the chart libraries loaded once it has drawn the 50 charts.
+        floor = 20 if moment in ("after_work", "at_end") else 8
+        assert bot[moment]["drawing_hwm_mb"] >= bot[moment]["drawing_rss_mb"] > floor, (moment, bot[moment])
 
     checks = {c["check"].split(" (")[0]: c["pass"] for c in run["checks"]}
     assert checks["team summary shows the seeded organisation's figures"]

@@ -106,3 +106,21 @@ def kompis_nlu(sqlite_store, rasa_server):
     bot = RunningBot(make_config(sqlite_store.url, nlu=rasa_server), sqlite_store).start()
     yield bot
     bot.stop()
+
+
+# -- the fuzz tests' count of cases, summed over pytest-xdist's workers (tests/fuzz/conftest.py hands them over) --
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node, error):
+    from tests.fuzz.profiles import CASES
+
+    CASES.update(getattr(node, "workeroutput", {}).get("fuzz_cases", {}))
+
+
+def pytest_terminal_summary(terminalreporter):
+    from tests.fuzz.profiles import CASES
+
+    if not CASES:
+        return
+    terminalreporter.write_sep("-", "fuzz cases")
+    for key in sorted(CASES):
+        terminalreporter.write_line(f"{key}: {CASES[key]}")

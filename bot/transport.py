@@ -65,11 +65,12 @@ class TurnRunner:
 
     def _turn(self, incoming: Incoming, replies: list[Reply]) -> Outcome | None:
         with self.store.session() as session:
-            if not chats.claim_update(session, update_id=incoming.update_id):
-                return None
             callback = incoming.input.callback
-            start = chats.begin_turn(session, chat_id=incoming.chat_id, telegram_user_id=incoming.user_id,
-                                     pressed_message_id=incoming.message_id if callback is not None else None)
+            start = chats.claim_and_begin(session, update_id=incoming.update_id, chat_id=incoming.chat_id,
+                                          telegram_user_id=incoming.user_id,
+                                          pressed_message_id=incoming.message_id if callback is not None else None)
+            if start is None:
+                return None
             turn = Turn(
                 session=session,
                 config=self.config,

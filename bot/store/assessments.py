@@ -10,9 +10,11 @@ import json
 from dataclasses import dataclass
 from datetime import datetime
 
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, col, select
 
 from bot.competence.framework import Framework
+from bot.store.db import upsert
 from bot.store.models import AreaResult, Assessment, AssessmentAnswer, utcnow
 
 
@@ -55,12 +57,16 @@ def answer(session: Session, *, assessment: Assessment, statement: str) -> int |
 
 
 def record(session: Session, *, assessment: Assessment, statement: str, level: int | None) -> None:
-    """Keep the answer (None: skipped) and move on to the next question."""
-    answer = session.get(AssessmentAnswer, (assessment.id, statement))
-    if answer is None:
-        answer = AssessmentAnswer(assessment_id=assessment.id, statement=statement)
-    answer.level, answer.answered_at = level, utcnow()
-    session.add(answer)
+    """Keep the answer (None: skipped), a new one or a changed one in one statement, and move on to the next
+    question."""
+    answered_at = utcnow()
+    session.execute(upsert(session, AssessmentAnswer, {"assessment_id": assessment.id, "statement": statement,
+                                                       "level": level, "answered_at": answered_at},
+                           update=("level", "answered_at")))
+    loaded = session.identity_map.get(session.identity_key(AssessmentAnswer, (assessment.id, statement)))
+    if loaded is not None:  # read earlier in this session: keep it in step with the row
+        set_committed_value(loaded, "level", level)
+        set_committed_value(loaded, "answered_at", answered_at)
     move(session, assessment=assessment, position=assessment.position + 1)
 
 

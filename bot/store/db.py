@@ -157,3 +157,15 @@ def insert_ignore(session: Session, model, *, returning: bool = True):
     else:
         statement = insert(table)
     return statement.returning(*table.primary_key.columns) if returning else statement
+
+
+def upsert(session: Session, model, values: dict, *, update: tuple[str, ...]):
+    """INSERT the row, or when its primary key is there already, UPDATE the `update` columns: one statement
+    (a round trip) where reading first and then writing takes two."""
+    table = model.__table__
+    dialect = session.get_bind().dialect.name
+    if dialect not in ("postgresql", "sqlite"):
+        raise NotImplementedError(f"upsert on {dialect}")
+    statement = (postgresql if dialect == "postgresql" else sqlite).insert(table).values(**values)
+    return statement.on_conflict_do_update(index_elements=list(table.primary_key.columns),
+                                           set_={name: statement.excluded[name] for name in update})

@@ -210,3 +210,26 @@ def test_a_postgresql_connection_that_rested_is_pinged_and_a_dead_one_replaced(p
         assert third not in (first, second)
     finally:
         store.dispose()
+
+
+def test_an_answer_is_kept_and_changed_in_one_statement_each(store):
+    """`assessments.record` writes an answer with one upsert (no read first): a new one, then a changed one
+    (the person went back), each moving the run on; a copy read earlier in the same session stays in step."""
+    from bot.competence import framework
+    from bot.store import assessments
+
+    current = framework.current()
+    first = current.questions(current.area_keys[:1])[0].key
+    with store.session() as session:
+        person = people.register(session, telegram_user_id=777, chat_id=777, language="sv")
+        run = assessments.start(session, person_id=person.id, framework=current, areas=current.area_keys[:1],
+                                job_role=None)
+        assessments.record(session, assessment=run, statement=first, level=2)
+        assert assessments.answer(session, assessment=run, statement=first) == 2  # now loaded in this session
+        assessments.record(session, assessment=run, statement=first, level=4)
+        assert assessments.answer(session, assessment=run, statement=first) == 4
+        assert run.position == 2
+        run_id = run.id
+    with store.session() as session:
+        run = session.get(assessments.Assessment, run_id)
+        assert assessments.answers(session, assessment=run) == {first: 4} and run.position == 2

@@ -59,6 +59,7 @@ def answer(session: Session, *, assessment: Assessment, statement: str) -> int |
 def record(session: Session, *, assessment: Assessment, statement: str, level: int | None) -> None:
     """Keep the answer (None: skipped), a new one or a changed one in one statement, and move on to the next
     question."""
+    session.flush()  # a Core statement does not flush the session first: what is pending goes before it
     answered_at = utcnow()
     session.execute(upsert(session, AssessmentAnswer, {"assessment_id": assessment.id, "statement": statement,
                                                        "level": level, "answered_at": answered_at},

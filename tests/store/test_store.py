@@ -229,7 +229,11 @@ def test_an_answer_is_kept_and_changed_in_one_statement_each(store):
         assessments.record(session, assessment=run, statement=first, level=4)
         assert assessments.answer(session, assessment=run, statement=first) == 4
         assert run.position == 2
+        second = current.questions(current.area_keys[:1])[1].key  # an answer added but not flushed yet goes first
+        session.add(assessments.AssessmentAnswer(assessment_id=run.id, statement=second, level=1))
+        assessments.record(session, assessment=run, statement=second, level=3)
+        assert assessments.answer(session, assessment=run, statement=second) == 3
         run_id = run.id
     with store.session() as session:
         run = session.get(assessments.Assessment, run_id)
-        assert assessments.answers(session, assessment=run) == {first: 4} and run.position == 2
+        assert assessments.answers(session, assessment=run) == {first: 4, second: 3} and run.position == 3

@@ -202,7 +202,7 @@ class Delivery:
                     raise
                 # This reply's reader blocked the bot, or their chat is gone (a deleted account): in a private
                 # chat, chat id = user id. They are marked unreachable until they write again.
-                log.info("chat %s cannot be reached (%s)", chat_id, exc.message)
+                log.info("a chat cannot be reached (%s)", exc.message)  # no chat id: it is the person's user id
                 blocked.add(chat_id)
                 await asyncio.to_thread(self.runner.blocked_by, reply.chat_id or incoming.user_id)
 

@@ -80,7 +80,8 @@ class TurnStart:
 
 def begin_turn(session: Session, *, chat_id: int, telegram_user_id: int, pressed_message_id: int | None) -> TurnStart:
     """What every turn reads first, in one statement (each is a round trip to PostgreSQL): the person, the chat's
-    state, and whether the press was on an open reminder (`outbox.answered_by_pressing` records it then)."""
+    state, and whether the press was on an open reminder (`outbox.answered_by_pressing` records it then). Turns
+    call it through `claim_and_begin`, which on PostgreSQL reads the same inside its claiming statement."""
     person, row, open_reminder = session.exec(_TURN_START, params={
         "user_id": telegram_user_id, "chat_id": chat_id, "message_id": pressed_message_id}).one()
     return TurnStart(person, _state(chat_id, row), bool(open_reminder))

@@ -14,7 +14,7 @@ import logging
 import re
 import time
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Collection
 
 from sqlalchemy import text as sql
 
@@ -232,7 +232,7 @@ BEFORE_CONSENT_KEYS = {"lang", "invite"}  # all that may be kept about someone w
 
 
 def check_store(store, *, languages: tuple[str, ...], dialogues: set[str], open_dialogues: set[str],
-                claimed: list[int], issued: set[str] = frozenset()) -> None:
+                claimed: list[int], issued: Collection[str] = ()) -> None:
     """The store's invariants, read with plain SQL on the real database. `issued`: invite codes made earlier
     whose organisation is gone since (a half-onboarded chat of an earlier sequence may still name one)."""
     CASES["store checks"] += 1

@@ -22,6 +22,7 @@ renderer's exceptions are raised in the caller.
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import functools
 import gc
@@ -148,6 +149,12 @@ def start() -> int:
 def stop() -> None:
     """End the drawing process; a later chart starts another."""
     _drawer.stop()
+
+
+# When the bot's interpreter ends, the drawing process is ended in order (its input closed, waited for), not left to
+# the garbage collector, which warns of a process still running and pipes left open (a bot in a test's process, the
+# terminal chat). A killed bot gets no say: then the drawing process sees its input end and leaves by itself.
+atexit.register(stop)
 
 
 _ahead = ThreadPoolExecutor(max_workers=1, thread_name_prefix="drawing-ahead")  # the drawer takes one at a time

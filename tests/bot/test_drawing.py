@@ -161,6 +161,18 @@ def test_stopped_it_ends_and_a_later_chart_starts_another():
     assert where() not in (pid, os.getpid())
 
 
+def test_when_the_bots_interpreter_ends_the_drawing_process_is_ended_in_order():
+    """A bot in another process (a test's, the terminal chat) that never stops the drawing process: at its exit the
+    drawing process is ended and waited for, without "subprocess is still running" or "unclosed file" warnings."""
+    code = "from bot import drawing; print(drawing.start(), flush=True)"
+    done = subprocess.run([sys.executable, "-X", "dev", "-c", code], capture_output=True, text=True, timeout=60,
+                          cwd=Path(drawing.__file__).resolve().parent.parent)
+    assert done.returncode == 0, done.stderr
+    pid = int(done.stdout.split()[0])
+    assert gone_within(pid, 5)
+    assert "ResourceWarning" not in done.stderr, done.stderr
+
+
 def test_the_drawing_process_ends_with_a_killed_bot_without_a_word():
     """SIGKILL gives the bot no time to stop anything: the drawing process sees its input end and leaves, quietly
     (no traceback in the log), instead of staying behind."""

@@ -126,6 +126,7 @@ def _strict(config):
     return dataclasses.replace(config, nlu=dataclasses.replace(config.nlu, confidence_threshold=1.01))
 
 
+@pytest.mark.timeout(480)  # two starts of a real Rasa server, each up to a minute or more on a loaded machine
 def test_rasa_stopped_mid_conversation_and_back(sqlite_store, rasa_server, tmp_path):
     """Its own Rasa server, stopped while a person is chatting: buttons and safety words keep working,
     free text gets a kind pointer to the menu, the breaker stops asking, and the NLU is used again once back."""

@@ -73,6 +73,7 @@ def test_chat_in_the_terminal_understands_free_text_through_the_nlu_server(env, 
     assert "Starting the NLU server" not in result.stderr
 
 
+@pytest.mark.timeout(480)  # the session's Rasa server may start in its set-up, then the chat starts its own
 def test_chat_starts_its_own_nlu_server_when_none_answers(env, rasa_server):
     """What `make run` does on a newcomer's machine: no NLU server yet, so the bot starts one and stops it."""
     from bot.nlu_server import answers, free_port

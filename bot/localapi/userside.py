@@ -216,6 +216,13 @@ async def push_update(server: LocalBotApi, bot: BotState, request: web.Request) 
     return {"update_id": update_id, "filtered": update_id is None}
 
 
+def _learn_chat(bot: BotState, info: dict[str, Any], sender: Any):
+    """The chat a raw update names (a private one by its user, as the Bot API keeps it), made known."""
+    if info["type"] == "private" and isinstance(sender, dict) and "id" in sender:
+        return bot.private_chat(user_object(sender))
+    return bot.learn_chat(info)
+
+
 def _learn_from_update(bot: BotState, update: dict[str, Any]) -> None:
     """Make chats/messages in a raw update known, so the bot can answer into them."""
     for key in _CHAT_CARRIERS:
@@ -224,23 +231,14 @@ def _learn_from_update(bot: BotState, update: dict[str, Any]) -> None:
             info = message["chat"]
             if "id" not in info or "type" not in info:
                 continue
-            sender = message.get("from")
-            if info["type"] == "private" and isinstance(sender, dict) and "id" in sender:
-                chat = bot.private_chat(user_object(sender))
-            else:
-                chat = bot.learn_chat(info)
+            chat = _learn_chat(bot, info, message.get("from"))
             if key in ("message", "channel_post", "business_message"):
                 bot.remember_message(chat, message)
     query = update.get("callback_query")
     if isinstance(query, dict) and "id" in query:
         chat_info = (query.get("message") or {}).get("chat") or {}
         if "id" in chat_info and "type" in chat_info:  # a press on a message in a chat: the chat is there
-            sender = query.get("from")
-            private = chat_info["type"] == "private" and isinstance(sender, dict) and "id" in sender
-            if private:
-                bot.private_chat(user_object(sender))
-            else:
-                bot.learn_chat(chat_info)
+            _learn_chat(bot, chat_info, query.get("from"))
         chat_id = chat_info.get("id") or (query.get("from") or {}).get("id")
         if chat_id is not None:
             bot.open_queries[str(query["id"])] = int_arg(chat_id, "callback_query chat id")

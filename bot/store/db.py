@@ -149,13 +149,8 @@ def insert_ignore(session: Session, model, *, returning: bool = True):
     (psycopg reports no rowcount for these inserts, so RETURNING is the portable signal.)
     Without `returning`, for many rows at once (executemany)."""
     table = model.__table__
-    dialect = session.get_bind().dialect.name
-    if dialect == "postgresql":
-        statement = postgresql.insert(table).on_conflict_do_nothing()
-    elif dialect == "sqlite":
-        statement = sqlite.insert(table).on_conflict_do_nothing()
-    else:
-        statement = insert(table)
+    dialect = _dialect_insert(session)
+    statement = dialect.insert(table).on_conflict_do_nothing() if dialect else insert(table)
     return statement.returning(*table.primary_key.columns) if returning else statement
 
 
@@ -163,9 +158,14 @@ def upsert(session: Session, model, values: dict, *, update: tuple[str, ...]):
     """INSERT the row, or when its primary key is there already, UPDATE the `update` columns: one statement
     (a round trip) where reading first and then writing takes two."""
     table = model.__table__
-    dialect = session.get_bind().dialect.name
-    if dialect not in ("postgresql", "sqlite"):
-        raise NotImplementedError(f"upsert on {dialect}")
-    statement = (postgresql if dialect == "postgresql" else sqlite).insert(table).values(**values)
+    dialect = _dialect_insert(session)
+    if dialect is None:
+        raise NotImplementedError(f"upsert on {session.get_bind().dialect.name}")
+    statement = dialect.insert(table).values(**values)
     return statement.on_conflict_do_update(index_elements=list(table.primary_key.columns),
                                            set_={name: statement.excluded[name] for name in update})
+
+
+def _dialect_insert(session: Session):
+    """The SQLAlchemy dialect module whose `insert` has ON CONFLICT, for the session's database (None: neither)."""
+    return {"postgresql": postgresql, "sqlite": sqlite}.get(session.get_bind().dialect.name)

@@ -11,7 +11,6 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy import BigInteger, bindparam, delete, exists, func, literal, update
-from sqlalchemy.dialects import postgresql
 from sqlmodel import Session, col, select
 
 from bot.store.db import insert_ignore
@@ -137,7 +136,8 @@ def save_state(session: Session, *, state: DialogueState) -> None:
     values = {"dialogue": state.dialogue, "step": state.step,
               "data": json.dumps(data, ensure_ascii=False, sort_keys=True), "updated_at": utcnow()}
     if state.version == 0:
-        inserted = session.execute(insert_ignore(session, ChatState).values(chat_id=state.chat_id, version=1, **values))
+        inserted = session.execute(insert_ignore(session, ChatState, _STATE_COLUMNS),
+                                   {"chat_id": state.chat_id, "version": 1, **values})
         if inserted.first() is None:
             raise StaleState(state.chat_id)
         state.version = 1
@@ -151,15 +151,9 @@ def save_state(session: Session, *, state: DialogueState) -> None:
 
 def claim_update(session: Session, *, update_id: int) -> bool:
     """True the first time an update id is claimed; False for a repeat, from this or any other process."""
-    result = session.execute(_claim(session), {"update_id": update_id, "processed_at": utcnow()})
+    result = session.execute(insert_ignore(session, ProcessedUpdate, _CLAIM_COLUMNS),
+                             {"update_id": update_id, "processed_at": utcnow()})
     return result.first() is not None
-
-
-def _claim(session: Session):
-    dialect = session.get_bind().dialect.name
-    if dialect not in _CLAIMS:
-        _CLAIMS[dialect] = insert_ignore(session, ProcessedUpdate)
-    return _CLAIMS[dialect]
 
 
 def forget_updates_before(session: Session, *, before: datetime) -> int:
@@ -182,10 +176,9 @@ _TABLE = ChatState.__table__  # a Core UPDATE: the other columns come from the p
 _NEXT_VERSION = (update(_TABLE)
                  .where(_TABLE.c.chat_id == bindparam("at_chat"), _TABLE.c.version == bindparam("at_version"))
                  .values(version=bindparam("to_version")))
-_CLAIMS: dict = {}  # per database dialect
+_STATE_COLUMNS = ("chat_id", "version", "dialogue", "step", "data", "updated_at")
+_CLAIM_COLUMNS = ("update_id", "processed_at")
 # PostgreSQL: the claim rides along as a CTE; "claimed" counts the row it inserted (0 for a repeat).
-_CLAIM = (postgresql.insert(ProcessedUpdate)
-          .values(update_id=bindparam("update_id"), processed_at=bindparam("processed_at"))
-          .on_conflict_do_nothing().returning(ProcessedUpdate.update_id).cte("claimed"))
+_CLAIM = insert_ignore("postgresql", ProcessedUpdate, _CLAIM_COLUMNS).cte("claimed")
 _CLAIMED_TURN_START = _TURN_START.add_columns(
     select(func.count()).select_from(_CLAIM).scalar_subquery().label("claimed"))

@@ -20,8 +20,10 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
 
-from sqlalchemy import event, insert
+from sqlalchemy import bindparam, event, insert, text
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.dialects.postgresql.base import PGDialect
+from sqlalchemy.dialects.sqlite.base import SQLiteDialect
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import InvalidatePoolError, OperationalError
 from sqlmodel import Session, create_engine
@@ -144,28 +146,57 @@ class Store:
         self.engine.dispose()
 
 
-def insert_ignore(session: Session, model, *, returning: bool = True):
-    """INSERT … ON CONFLICT DO NOTHING RETURNING the key: a row back means this insert won.
-    (psycopg reports no rowcount for these inserts, so RETURNING is the portable signal.)
-    Without `returning`, for many rows at once (executemany)."""
-    table = model.__table__
-    dialect = _dialect_insert(session)
-    statement = dialect.insert(table).on_conflict_do_nothing() if dialect else insert(table)
-    return statement.returning(*table.primary_key.columns) if returning else statement
+def insert_ignore(database: Session | str, model, columns: tuple[str, ...], *, returning: bool = True):
+    """INSERT of the named `columns` … ON CONFLICT DO NOTHING RETURNING the key: a row back means this insert won.
+    (psycopg reports no rowcount for these inserts, so RETURNING is the portable signal.) The values come as the
+    execution's parameters, one dict, or a list of them for many rows at once (then without `returning`).
+    `database`: a session, or the name of its dialect for a statement built before any session."""
+    dialect = database if isinstance(database, str) else database.get_bind().dialect.name
+    return _frozen(dialect, ("ignore", model, columns, returning),
+                   lambda: _insert(dialect, model, columns, update=None, returning=returning))
 
 
-def upsert(session: Session, model, values: dict, *, update: tuple[str, ...]):
+def upsert(session: Session, model, columns: tuple[str, ...], *, update: tuple[str, ...]):
     """INSERT the row, or when its primary key is there already, UPDATE the `update` columns: one statement
-    (a round trip) where reading first and then writing takes two."""
+    (a round trip) where reading first and then writing takes two. The values come as the execution's parameters."""
+    dialect = session.get_bind().dialect.name
+    if dialect not in _ON_CONFLICT:
+        raise NotImplementedError(f"upsert on {dialect}")
+    return _frozen(dialect, ("upsert", model, columns, update),
+                   lambda: _insert(dialect, model, columns, update=update, returning=False))
+
+
+# SQLAlchemy 2.0 gives the dialects' ON CONFLICT inserts no cache key (their Insert sets inherit_cache = False), so
+# it compiles them anew on every execution, and with them every statement they are part of: 1.5 ms of CPU for the
+# turn's first read on PostgreSQL (`chats.claim_and_begin`), a quarter of a Kompis process's time at saturation in a
+# profile of bench/updates.py. Each is therefore compiled once per database dialect and kept as a textual statement
+# (the same SQL, the columns' types on its parameters and its RETURNING), which SQLAlchemy does cache.
+_FROZEN: dict = {}
+_ON_CONFLICT = {"postgresql": (postgresql, PGDialect), "sqlite": (sqlite, SQLiteDialect)}
+
+
+def _frozen(dialect: str, key: tuple, build):
+    statement = _FROZEN.get((dialect, key))
+    if statement is None:  # two threads may both build it: the same statement, and one is kept
+        statement = _FROZEN.setdefault((dialect, key), build())
+    return statement
+
+
+def _insert(dialect: str, model, columns: tuple[str, ...], *, update: tuple[str, ...] | None, returning: bool):
     table = model.__table__
-    dialect = _dialect_insert(session)
-    if dialect is None:
-        raise NotImplementedError(f"upsert on {session.get_bind().dialect.name}")
-    statement = dialect.insert(table).values(**values)
-    return statement.on_conflict_do_update(index_elements=list(table.primary_key.columns),
-                                           set_={name: statement.excluded[name] for name in update})
-
-
-def _dialect_insert(session: Session):
-    """The SQLAlchemy dialect module whose `insert` has ON CONFLICT, for the session's database (None: neither)."""
-    return {"postgresql": postgresql, "sqlite": sqlite}.get(session.get_bind().dialect.name)
+    binds = [bindparam(name, type_=table.c[name].type) for name in columns]
+    if dialect not in _ON_CONFLICT:  # neither: a plain INSERT, which fails on a conflict
+        statement = insert(table).values({bind.key: bind for bind in binds})
+        return statement.returning(*table.primary_key.columns) if returning else statement
+    module, compiler_dialect = _ON_CONFLICT[dialect]
+    statement = module.insert(table).values({bind.key: bind for bind in binds})
+    if update is None:
+        statement = statement.on_conflict_do_nothing()
+    else:
+        statement = statement.on_conflict_do_update(index_elements=list(table.primary_key.columns),
+                                                    set_={name: statement.excluded[name] for name in update})
+    if returning:
+        statement = statement.returning(*table.primary_key.columns)
+    # the dialect's base compiler, with :name parameters and without the driver's casts (added when it runs)
+    frozen = text(str(statement.compile(dialect=compiler_dialect(paramstyle="named")))).bindparams(*binds)
+    return frozen.columns(*table.primary_key.columns) if returning else frozen

@@ -25,6 +25,10 @@ OPEN = ("planned", "claimed")  # still to be sent
 NOTICES = frozenset({"retention_warning"})
 
 
+_PLANNED = ("person_id", "rule", "subject", "step", "variant", "key", "payload", "due_at", "state", "attempts",
+            "created_at")  # the columns a planned reminder is inserted with
+
+
 def key_of(rule: str, subject: str, step: int) -> str:
     return f"{rule}:{subject}:{step}"[:140]
 
@@ -32,7 +36,7 @@ def key_of(rule: str, subject: str, step: int) -> str:
 def plan(session: Session, *, person_id: int, rule: str, subject: str, step: int, due_at: datetime,
          variant: str = "a", payload: dict | None = None) -> bool:
     """Plan one reminder; False when it was planned before (the key is taken), so planning can run any time."""
-    row = session.execute(insert_ignore(session, Nudge).values(
+    row = session.execute(insert_ignore(session, Nudge, _PLANNED), dict(
         person_id=person_id, rule=rule, subject=subject[:60], step=step, variant=variant,
         key=key_of(rule, subject, step), payload=json.dumps(payload or {}, ensure_ascii=False), due_at=due_at,
         state="planned", attempts=0, created_at=utcnow()))
@@ -53,7 +57,7 @@ def plan_many(session: Session, rows: list[dict]) -> list[dict]:
             "state": "planned", "attempts": 0, "created_at": now} for row in rows if row["key"] not in existing]
     unique = list({row["key"]: row for row in new}.values())
     for start in range(0, len(unique), 5000):
-        session.execute(insert_ignore(session, Nudge, returning=False), unique[start:start + 5000])
+        session.execute(insert_ignore(session, Nudge, _PLANNED, returning=False), unique[start:start + 5000])
     return unique  # the rows that were new when read (another process may have planned one meanwhile)
 
 

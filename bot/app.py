@@ -177,7 +177,7 @@ async def _housekeeping(kompis: Kompis) -> None:
 async def running(application: Application, *, poll_interval: float = 0.0, timeout: int = 10) -> AsyncIterator[Application]:
     """Run the application by polling inside an existing event loop (the local chat and the tests)."""
     async with application:
-        await _on_start(application)  # run_polling/run_webhook call post_init and post_shutdown; here we do
+        await _on_start(application)  # run_polling calls post_init and post_shutdown; here (and in bot/webhook.py) we do
         await application.start()
         await application.updater.start_polling(poll_interval=poll_interval, timeout=timeout,
                                                 allowed_updates=Update.ALL_TYPES)
@@ -194,16 +194,11 @@ def run_polling(application: Application) -> None:
 
 
 def run_webhook(application: Application, config: Config) -> None:
-    """Several processes can share one webhook behind a load balancer; Telegram signs with the secret."""
+    """Several processes can share one webhook behind a load balancer; Telegram signs with the secret. The server is
+    Kompis' own, on aiohttp (bot/webhook.py), not PTB's tornado one."""
+    from bot import webhook
+
     secret = config.webhook.secret  # required by the config when webhook.url is set
     assert secret, "load_config refuses a webhook without a secret"
-    url = config.webhook.url.rstrip("/")
-    path = url.split("://", 1)[1].partition("/")[2]
-    application.run_webhook(
-        listen=config.webhook.listen,
-        port=config.webhook.port,
-        url_path=path,
-        webhook_url=url,
-        secret_token=secret,
-        allowed_updates=Update.ALL_TYPES,
-    )
+    asyncio.run(webhook.serve(application, url=config.webhook.url.rstrip("/"), listen=config.webhook.listen,
+                              port=config.webhook.port, secret=secret, on_start=_on_start, on_shutdown=_on_shutdown))

@@ -8,8 +8,8 @@ Run from the repository root (about five minutes with the defaults, two with `--
 
 Every part runs in its own OS process: the project's local Bot API server (`bot.localapi.serve` with Telegram's
 flood limits off, `Limits.unlimited()`, so that the bots and not the emulated limits set the pace), the bots, and
-this script, which is the users' phones: the local Bot API's client side through `LocalApiClient` (one httpx client
-for every 20 users) and one reader of the bot's actions in all chats (the client side's event stream, long-polled).
+this script, which is the users' phones: the local Bot API's client side through `LocalApiClient` (one aiohttp
+session for every 20 users) and one reader of the bot's actions in all chats (the client side's event stream, long-polled).
 
 Two set-ups, each with its own two bots (tokens) on the same local Bot API server:
 - SQLite: one `kompis run --no-nlu` process polling getUpdates, as `make run` does, on a migrated SQLite file.
@@ -24,8 +24,9 @@ unless `--nlu` starts the project's Rasa server with the model of the current `n
 
 The baseline, in the same run and the same set-up (same local Bot API server, polling or webhook behind the same
 balancer, as many processes): a bare python-telegram-bot Application built as `bot.app.build_application` builds
-Kompis' (same builder settings, `PerChatUpdateProcessor(64)`, `run_polling`/`run_webhook`) except the HTTP backend:
-a bare PTB bot calls the Bot API through PTB's own (httpx), Kompis through aiohttp (`bot.aiohttp_request`);
+Kompis' (same builder settings, `PerChatUpdateProcessor(64)`, `run_polling`/`run_webhook`) except the HTTP parts:
+a bare PTB bot calls the Bot API through PTB's own (httpx) and takes webhooks on PTB's tornado server, Kompis calls
+through aiohttp (`bot.aiohttp_request`) and takes them on its own aiohttp server (`bot.webhook`);
 `--bare-backend aiohttp` gives the bare bot Kompis' backend too, a control that shows what the backend alone is
 worth. One TypeHandler: a text is answered with a fixed text and one button (sendMessage); a press with
 answerCallbackQuery and an edit of the pressed message to a fixed text with one button (editMessageText). No store,

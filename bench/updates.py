@@ -393,10 +393,11 @@ class User:
                 self.query_ids.append(sent["callback_query_id"])
             else:
                 await self.client.send_text(self.user, step.text)
-            await asyncio.wait_for(pending.finished.wait(), ACTION_TIMEOUT)
-        except TimeoutError:
-            answer.error = f"no answer within {ACTION_TIMEOUT:g} s"
-        except Exception as exc:  # the client side refused (a button that is not there) or the server is gone
+            try:
+                await asyncio.wait_for(pending.finished.wait(), ACTION_TIMEOUT)
+            except TimeoutError:
+                answer.error = f"no answer within {ACTION_TIMEOUT:g} s"
+        except Exception as exc:  # the client's own timeout included  # the client side refused (a button that is not there) or the server is gone
             answer.error = f"{type(exc).__name__}: {exc}"
         finally:
             self.pending = None

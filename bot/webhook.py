@@ -17,6 +17,7 @@ import hmac
 import json
 import logging
 import signal
+from contextlib import AsyncExitStack
 
 from aiohttp import web
 from telegram import Update
@@ -33,7 +34,7 @@ def app(application: Application, *, path: str, secret: str) -> web.Application:
     expected = secret.encode()
 
     async def receive(request: web.Request) -> web.Response:
-        given = request.headers.get(SECRET_HEADER, "").encode()
+        given = request.headers.get(SECRET_HEADER, "").encode("utf-8", "surrogateescape")  # any bytes: 403
         if not hmac.compare_digest(given, expected):
             return web.Response(status=403, text="wrong or missing secret token")
         if request.content_type != "application/json":
@@ -55,30 +56,40 @@ def app(application: Application, *, path: str, secret: str) -> web.Application:
         return web.Response(text="ok")
 
     server = web.Application(client_max_size=MAX_BODY)
-    server.router.add_post("/" + path.lstrip("/"), receive)
+    route = "/" + path.strip("/")
+    server.router.add_post(route, receive)
+    server.router.add_post(route.rstrip("/") + "/", receive)  # as PTB's: with or without a trailing slash
     return server
 
 
 async def serve(application: Application, *, url: str, listen: str, port: int, secret: str,
                 on_start, on_shutdown) -> None:
     """Run the bot as a webhook until SIGINT or SIGTERM: start the application, listen, tell the Bot API the
-    URL and the secret; at the end stop listening first, then let the updates already queued finish."""
+    URL and the secret (only once listening, so Telegram is never sent to a closed port); at the end stop listening
+    first, then let the updates already queued finish. What started is undone in reverse order, also when a later
+    step fails; a second signal during the stop ends the process at once."""
     stopping = asyncio.Event()
     loop = asyncio.get_running_loop()
-    for stop_signal in (signal.SIGINT, signal.SIGTERM):
+    stop_signals = (signal.SIGINT, signal.SIGTERM)
+    for stop_signal in stop_signals:
         loop.add_signal_handler(stop_signal, stopping.set)
     path = url.split("://", 1)[1].partition("/")[2]
     runner = web.AppRunner(app(application, path=path, secret=secret), access_log=None, handle_signals=False)
-    async with application:
-        await on_start(application)
-        await application.start()
-        await runner.setup()
-        try:
+    try:
+        async with AsyncExitStack() as started:
+            await started.enter_async_context(application)
+            started.push_async_callback(on_shutdown, application)
+            await on_start(application)
+            await application.start()
+            started.push_async_callback(application.stop)
+            await runner.setup()
+            started.push_async_callback(runner.cleanup)
             await web.TCPSite(runner, listen, port).start()
             await application.bot.set_webhook(url, secret_token=secret, allowed_updates=Update.ALL_TYPES)
             log.info("listening for updates on %s:%d", listen, port)
             await stopping.wait()
-        finally:
-            await runner.cleanup()
-            await application.stop()
-            await on_shutdown(application)
+            for stop_signal in stop_signals:  # from here on a second signal ends the process at once
+                loop.remove_signal_handler(stop_signal)
+    finally:
+        for stop_signal in stop_signals:
+            loop.remove_signal_handler(stop_signal)

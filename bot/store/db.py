@@ -195,8 +195,12 @@ def _insert(dialect: str, model, columns: tuple[str, ...], *, update: tuple[str,
     else:
         statement = statement.on_conflict_do_update(index_elements=list(table.primary_key.columns),
                                                     set_={name: statement.excluded[name] for name in update})
-    if returning:
-        statement = statement.returning(*table.primary_key.columns)
+    # RETURNING only when asked: PostgreSQL's compiler would otherwise return the new row's key on its own
+    statement = statement.returning(*table.primary_key.columns) if returning else statement.inline()
     # the dialect's base compiler, with :name parameters and without the driver's casts (added when it runs)
-    frozen = text(str(statement.compile(dialect=compiler_dialect(paramstyle="named")))).bindparams(*binds)
+    compiled = statement.compile(dialect=compiler_dialect(paramstyle="named"))
+    unnamed = set(compiled.binds) - set(columns)
+    if unnamed:  # e.g. a column with a default in the model: compiled once, its default would never be filled in
+        raise ValueError(f"{table.name}: name {sorted(unnamed)} among the columns of this insert")
+    frozen = text(str(compiled)).bindparams(*binds)
     return frozen.columns(*table.primary_key.columns) if returning else frozen

@@ -237,3 +237,24 @@ def test_an_answer_is_kept_and_changed_in_one_statement_each(store):
     with store.session() as session:
         run = session.get(assessments.Assessment, run_id)
         assert assessments.answers(session, assessment=run) == {first: 4, second: 3} and run.position == 3
+
+
+def test_an_insert_compiled_once_names_every_column_it_fills(store):
+    """`insert_ignore` and `upsert` are compiled once per database (bot/store/db.py): a column with a default in
+    the model that the caller leaves out would never get it, so such a statement is refused when it is built; and
+    one asked for no RETURNING has none (PostgreSQL's compiler would add the new key on its own)."""
+    from bot.store.db import insert_ignore, upsert
+    from bot.store.models import AssessmentAnswer, Nudge
+
+    with store.session() as session:
+        with pytest.raises(ValueError, match="variant"):
+            insert_ignore(session, Nudge, ("person_id", "rule", "subject", "step", "key", "payload", "due_at",
+                                           "created_at"))
+        planned = ("person_id", "rule", "subject", "step", "variant", "key", "payload", "due_at", "state", "attempts",
+                   "created_at")
+        assert "RETURNING" not in str(insert_ignore(session, Nudge, planned, returning=False))
+        assert "RETURNING" in str(insert_ignore(session, Nudge, planned))
+        assert insert_ignore(session, Nudge, planned) is insert_ignore(session, Nudge, planned)  # built once
+        answer = upsert(session, AssessmentAnswer, ("assessment_id", "statement", "level", "answered_at"),
+                        update=("level", "answered_at"))
+        assert "RETURNING" not in str(answer) and "ON CONFLICT" in str(answer)

@@ -104,8 +104,14 @@ def run(verbose: bool = typer.Option(False, "--verbose", "-v"), nlu: bool = NLU_
         gc.collect()
         gc.freeze()
         if config.webhook.url:
+            from bot.webhook import CannotListen
+
             log.info("running as a webhook at %s", config.webhook.url)
-            run_webhook(application, config)
+            try:
+                run_webhook(application, config)
+            except CannotListen as exc:
+                typer.echo(f"Kompis cannot start: {exc}", err=True)
+                raise typer.Exit(1) from None
         else:
             log.info("running by polling %s", config.telegram_base_url)
             run_polling(application)

@@ -21,12 +21,17 @@ from contextlib import AsyncExitStack
 
 from aiohttp import web
 from telegram import Update
+from telegram.error import TelegramError
 from telegram.ext import Application, ExtBot
 
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 MAX_BODY = 1024 * 1024
 
 log = logging.getLogger(__name__)
+
+
+class CannotListen(Exception):
+    """The webhook could not start: its port cannot be opened, or the Bot API refused the URL. One sentence."""
 
 
 def app(application: Application, *, path: str, secret: str) -> web.Application:
@@ -84,8 +89,14 @@ async def serve(application: Application, *, url: str, listen: str, port: int, s
             started.push_async_callback(application.stop)
             await runner.setup()
             started.push_async_callback(runner.cleanup)
-            await web.TCPSite(runner, listen, port).start()
-            await application.bot.set_webhook(url, secret_token=secret, allowed_updates=Update.ALL_TYPES)
+            try:
+                await web.TCPSite(runner, listen, port).start()
+            except OSError as exc:
+                raise CannotListen(f"cannot listen on {listen}:{port} ({exc.strerror or exc})") from None
+            try:
+                await application.bot.set_webhook(url, secret_token=secret, allowed_updates=Update.ALL_TYPES)
+            except TelegramError as exc:
+                raise CannotListen(f"the Bot API did not take the webhook ({exc.message})") from None
             log.info("listening for updates on %s:%d", listen, port)
             await stopping.wait()
             for stop_signal in stop_signals:  # from here on a second signal ends the process at once

@@ -221,6 +221,38 @@ def test_run_as_a_webhook_with_a_secret_token(env, local_api, tmp_path):
     assert process.returncode == 0  # SIGTERM: stopped listening, finished what was queued, ended in order
 
 
+def test_a_webhook_that_cannot_start_says_why_in_one_sentence(env, local_api, tmp_path):
+    """A port another program holds, or a webhook URL the Bot API refuses: one sentence, exit 1, no traceback."""
+    import socket
+
+    assert kompis("db", "upgrade", env=env).returncode == 0
+    webhook_env = {**env, "TELEGRAM_BOT_TOKEN": TOKEN, "TELEGRAM_BASE_URL": local_api.base_url,
+                   "WEBHOOK_SECRET": "a-secret-only-telegram-knows"}
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        config = tmp_path / "webhook.yml"
+        config.write_text((ROOT / "config.yml").read_text().replace("port: 8443", f"port: {port}"))
+        process = _running(["run", "--no-nlu"], {**webhook_env, "KOMPIS_CONFIG": str(config),
+                                                 "WEBHOOK_URL": f"http://127.0.0.1:{port}/kompis-hook"})
+        out, _ = process.communicate(timeout=90)
+    assert process.returncode == 1, out
+    assert f"Kompis cannot start: cannot listen on 127.0.0.1:{port}" in out and "Traceback" not in out
+
+    port = _free_port()
+    config.write_text((ROOT / "config.yml").read_text().replace("port: 8443", f"port: {port}"))
+    with SyncLocalApiClient(local_api.api.root_url, TOKEN) as client:
+        client.fault(method="setWebhook", status=400, description="Bad Request: bad webhook: IP address is not allowed")
+    process = _running(["run", "--no-nlu"], {**webhook_env, "KOMPIS_CONFIG": str(config),
+                                             "WEBHOOK_URL": f"http://127.0.0.1:{port}/kompis-hook"})
+    out, _ = process.communicate(timeout=90)
+    assert process.returncode == 1, out
+    assert "kompis cannot start: the bot api did not take the webhook (bad webhook: ip address is not allowed)" in (
+        out.lower())  # PTB words Telegram's description its own way
+    assert "Traceback" not in out
+
+
 def test_a_webhook_without_its_secret_does_not_start(env):
     result = kompis("run", "--no-nlu", env={**env, "TELEGRAM_BOT_TOKEN": TOKEN,
                                             "WEBHOOK_URL": "https://kompis.example.org/hook"})

@@ -9,7 +9,8 @@ Run from the repository root (about five minutes with the defaults, two with `--
 Every part runs in its own OS process: the project's local Bot API server (`bot.localapi.serve` with Telegram's
 flood limits off, `Limits.unlimited()`, so that the bots and not the emulated limits set the pace), the bots, and
 this script, which is the users' phones: the local Bot API's client side through `LocalApiClient` (one aiohttp
-session for every 20 users) and one reader of the bot's actions in all chats (the client side's event stream, long-polled).
+session for every 20 users) and one reader of the bot's actions in all chats (the client side's event stream,
+long-polled).
 
 Two set-ups, each with its own two bots (tokens) on the same local Bot API server:
 - SQLite: one `kompis run --no-nlu` process polling getUpdates, as `make run` does, on a migrated SQLite file.
@@ -397,7 +398,7 @@ class User:
                 await asyncio.wait_for(pending.finished.wait(), ACTION_TIMEOUT)
             except TimeoutError:
                 answer.error = f"no answer within {ACTION_TIMEOUT:g} s"
-        except Exception as exc:  # the client's own timeout included  # the client side refused (a button that is not there) or the server is gone
+        except Exception as exc:  # the client side refused (a button not there), the server is gone, or timed out
             answer.error = f"{type(exc).__name__}: {exc}"
         finally:
             self.pending = None

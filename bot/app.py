@@ -177,7 +177,7 @@ async def _housekeeping(kompis: Kompis) -> None:
 async def running(application: Application, *, poll_interval: float = 0.0, timeout: int = 10) -> AsyncIterator[Application]:
     """Run the application by polling inside an existing event loop (the local chat and the tests)."""
     async with application:
-        await _on_start(application)  # run_polling calls post_init and post_shutdown; here (and in bot/webhook.py) we do
+        await _on_start(application)  # run_polling calls post_init and post_shutdown; here and in bot/webhook.py we do
         await application.start()
         await application.updater.start_polling(poll_interval=poll_interval, timeout=timeout,
                                                 allowed_updates=Update.ALL_TYPES)

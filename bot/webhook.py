@@ -47,13 +47,12 @@ def app(application: Application, *, path: str, secret: str) -> web.Application:
         try:
             data = json.loads(await request.read())
             update = Update.de_json(data, application.bot) if isinstance(data, dict) else None
+            if update is None:  # JSON, but not an object, or an empty one
+                raise ValueError(f"a {type(data).__name__} without an update")
         except web.HTTPRequestEntityTooLarge:
             raise
         except Exception as exc:  # not JSON, or JSON that is not an update: its content is not logged
             log.warning("the webhook received something that is not an update (%s)", type(exc).__name__)
-            return web.Response(status=400, text="not an update")
-        if update is None:
-            log.warning("the webhook received something that is not an update (%s)", type(data).__name__)
             return web.Response(status=400, text="not an update")
         if isinstance(application.bot, ExtBot):
             application.bot.insert_callback_data(update)
@@ -78,6 +77,11 @@ async def serve(application: Application, *, url: str, listen: str, port: int, s
     stop_signals = (signal.SIGINT, signal.SIGTERM)
     for stop_signal in stop_signals:
         loop.add_signal_handler(stop_signal, stopping.set)
+
+    def signals_end_the_process() -> None:
+        for stop_signal in stop_signals:
+            loop.remove_signal_handler(stop_signal)
+
     path = url.split("://", 1)[1].partition("/")[2]
     runner = web.AppRunner(app(application, path=path, secret=secret), access_log=None, handle_signals=False)
     try:
@@ -99,8 +103,6 @@ async def serve(application: Application, *, url: str, listen: str, port: int, s
                 raise CannotListen(f"the Bot API did not take the webhook ({exc.message})") from None
             log.info("listening for updates on %s:%d", listen, port)
             await stopping.wait()
-            for stop_signal in stop_signals:  # from here on a second signal ends the process at once
-                loop.remove_signal_handler(stop_signal)
+            signals_end_the_process()  # a second signal during the stop below ends it at once
     finally:
-        for stop_signal in stop_signals:
-            loop.remove_signal_handler(stop_signal)
+        signals_end_the_process()

@@ -61,9 +61,8 @@ def record(session: Session, *, assessment: Assessment, statement: str, level: i
     question."""
     session.flush()  # a Core statement does not flush the session first: what is pending goes before it
     answered_at = utcnow()
-    session.execute(upsert(session, AssessmentAnswer, ("assessment_id", "statement", "level", "answered_at"),
-                           update=("level", "answered_at")),
-                    {"assessment_id": assessment.id, "statement": statement, "level": level, "answered_at": answered_at})
+    values = {"assessment_id": assessment.id, "statement": statement, "level": level, "answered_at": answered_at}
+    session.execute(upsert(session, AssessmentAnswer, tuple(values), update=("level", "answered_at")), values)
     loaded = session.identity_map.get(session.identity_key(AssessmentAnswer, (assessment.id, statement)))
     if loaded is not None:  # read earlier in this session: keep it in step with the row
         set_committed_value(loaded, "level", level)

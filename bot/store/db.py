@@ -185,11 +185,12 @@ def _frozen(dialect: str, key: tuple, build):
 def _insert(dialect: str, model, columns: tuple[str, ...], *, update: tuple[str, ...] | None, returning: bool):
     table = model.__table__
     binds = [bindparam(name, type_=table.c[name].type) for name in columns]
+    values = {bind.key: bind for bind in binds}
     if dialect not in _ON_CONFLICT:  # neither: a plain INSERT, which fails on a conflict
-        statement = insert(table).values({bind.key: bind for bind in binds})
+        statement = insert(table).values(values)
         return statement.returning(*table.primary_key.columns) if returning else statement
     module, compiler_dialect = _ON_CONFLICT[dialect]
-    statement = module.insert(table).values({bind.key: bind for bind in binds})
+    statement = module.insert(table).values(values)
     if update is None:
         statement = statement.on_conflict_do_nothing()
     else:

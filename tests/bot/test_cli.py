@@ -208,7 +208,8 @@ def test_run_as_a_webhook_with_a_secret_token(env, local_api, tmp_path):
         assert httpx.post(hook, content=b"update_id=3", headers=signed).status_code == 415
         assert httpx.post(hook, content=b"[" + b"1," * 600_000 + b"1]", headers=json_type).status_code == 413
         assert httpx.get(hook, headers=signed).status_code == 405
-        assert httpx.post(f"http://127.0.0.1:{port}/elsewhere", json={"update_id": 4}, headers=signed).status_code == 404
+        elsewhere = f"http://127.0.0.1:{port}/elsewhere"
+        assert httpx.post(elsewhere, json={"update_id": 4}, headers=signed).status_code == 404
         assert httpx.post(hook + "/", json={"update_id": 5}, headers=signed).status_code == 200  # as PTB's
         with SyncLocalApiClient(local_api.api.root_url, TOKEN) as client:  # and the bot goes on answering
             bo = Chatter(client, {"id": 9102, "first_name": "Bo", "language_code": "sv"})

@@ -182,6 +182,11 @@ def ahead(draw: Callable[[], T]) -> Ahead[T]:
     return Ahead(draw)
 
 
+def image_kind(image: bytes) -> str:
+    """The file extension of a drawn image: "jpg" (the competence chart) or "png" (the others, the poster)."""
+    return "jpg" if image.startswith(b"\xff\xd8\xff") else "png"
+
+
 def drawn_apart(render):
     """Wrap a chart renderer, a module-level function with picklable arguments and result: it is drawn in the
     drawing process, one chart at a time, and freed at once."""

@@ -51,6 +51,11 @@ def font(size: float, *, bold: bool = False, mono: bool = False) -> FontProperti
 def face(pixels: int, text: str, *, bold: bool = False) -> ImageFont.FreeTypeFont:
     """The font of the chain that draws all of `text` (else the one that draws most of it), at a size in pixels,
     for Pillow: the first of the chain for text every font draws (spaces, digits)."""
+    return _face_for(pixels, text, bold)
+
+
+@lru_cache(maxsize=1024)  # a chart asks again for the same labels: the choice is made once per text
+def _face_for(pixels: int, text: str, bold: bool) -> ImageFont.FreeTypeFont:
     paths = BOLD if bold else REGULAR
     drawn = [ord(ch) for ch in text if not ch.isspace() and not unicodedata.category(ch).startswith("C")]
     best = max(paths, key=lambda path: sum(code in _charmap((path,)) for code in drawn))  # first of the best

@@ -12,6 +12,7 @@ import threading
 from pathlib import Path
 from typing import Callable
 
+from bot.drawing import image_kind
 from bot.localapi import LocalApiClient
 from bot.localapi.client import LocalApiError
 
@@ -80,16 +81,21 @@ class TerminalChat:
         await self._save(document["file_id"], Path(document.get("file_name") or "file").name, "a file")
 
     async def _save_photo(self, message: dict) -> None:
-        """A terminal cannot show a picture: save the largest size, to be opened beside the chat."""
-        await self._save(message["photo"][-1]["file_id"], f"kompis-{message['message_id']}.png", "a picture")
+        """A terminal cannot show a picture: save the largest size, to be opened beside the chat, named for what it
+        holds (the competence chart is a JPEG, the other charts and the poster PNGs)."""
+        await self._save(message["photo"][-1]["file_id"], f"kompis-{message['message_id']}", "a picture",
+                         extension=image_kind)
 
-    async def _save(self, file_id: str, name: str, what: str) -> None:
+    async def _save(self, file_id: str, name: str, what: str, *, extension=None) -> None:
         if self.files_dir is None:
             self.write(f"Kompis sent {what}: {name}")
             return
+        content = await self.client.file(file_id)
+        if extension is not None:
+            name = f"{name}.{extension(content)}"
         self.files_dir.mkdir(parents=True, exist_ok=True)
         target = self.files_dir / name
-        target.write_bytes(await self.client.file(file_id))
+        target.write_bytes(content)
         self.write(f"Kompis sent {what}: {name} (saved as {target})")
 
     async def handle(self, line: str) -> bool:

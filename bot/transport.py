@@ -215,10 +215,10 @@ class Delivery:
                 chat_id, document=InputFile(content, filename=filename), caption=text[:1024]), repeatable=False)
             return
         if reply.photo:
-            png = await asyncio.to_thread(reply.photo)
+            image = await asyncio.to_thread(reply.photo)
             await self._call(lambda: self.bot.send_photo(
-                chat_id, photo=InputFile(png, filename="kompis.png"), caption=text[:1024], reply_markup=markup),
-                repeatable=False)
+                chat_id, photo=InputFile(image, filename=f"kompis.{drawing.image_kind(image)}"), caption=text[:1024],
+                reply_markup=markup), repeatable=False)
             return
         if reply.edit and incoming.message_id and reply.chat_id is None:
             try:

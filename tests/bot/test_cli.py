@@ -60,7 +60,7 @@ def test_a_self_assessment_in_the_terminal_saves_the_chart(env):
     assert "Dina största gap:" in out
     saved = Path(out.split("Kompis sent a picture: ")[1].split("(saved as ")[1].split(")")[0])
     try:
-        assert saved.read_bytes().startswith(b"\x89PNG")
+        assert saved.suffix == ".jpg" and saved.read_bytes().startswith(b"\xff\xd8\xff")
     finally:
         saved.unlink()
 

@@ -1,17 +1,19 @@
-"""The competence profile chart: a readable, deterministic PNG in Swedish, English and Arabic, without warnings."""
+"""The competence profile chart: a readable, deterministic JPEG in Swedish, English and Arabic, without warnings."""
 
 from __future__ import annotations
 
-import struct
+import io
 import warnings
 
 import PIL.features
 import pytest
+from PIL import Image, ImageColor
 
-from bot.competence.chart import ChartArea, ChartText, render_profile
+from bot.competence.chart import OWN_COLOUR, TARGET_COLOUR, ChartArea, ChartText, render_profile
 from bot.fonts import missing_glyphs
+from bot.localapi.images import image_size
 
-PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+JPEG_MAGIC = b"\xff\xd8\xff"
 
 LABELS = {
     "sv": ["Säkerhet och arbetsmiljö", "Energieffektivisering", "Kvalitet och avvikelsehantering",
@@ -49,27 +51,26 @@ def render(lang: str, n: int = 10) -> bytes:
         return render_profile(areas(lang, n), TEXT[lang], rtl=lang == "ar")
 
 
-def png_size(png: bytes) -> tuple[int, int]:
-    assert png[:8] == PNG_MAGIC
-    assert png[12:16] == b"IHDR"  # the first chunk, right after the magic and its 4-byte length
-    return struct.unpack(">II", png[16:24])
+def image_dimensions(jpeg: bytes) -> tuple[int, int]:
+    assert jpeg[:3] == JPEG_MAGIC
+    return image_size(jpeg)
 
 
 @pytest.mark.parametrize("lang", ["sv", "en", "ar"])
-def test_ten_areas_render_as_a_phone_sized_png(lang):
-    width, height = png_size(render(lang))
+def test_ten_areas_render_as_a_phone_sized_image(lang):
+    width, height = image_dimensions(render(lang))
     assert width >= 900
     assert height >= width  # ten rows: taller than wide, one readable row each
 
 
 @pytest.mark.parametrize("lang", ["sv", "en", "ar"])
 def test_height_grows_with_the_number_of_rows(lang):
-    heights = [png_size(render(lang, n))[1] for n in (1, 4, 10)]
+    heights = [image_dimensions(render(lang, n))[1] for n in (1, 4, 10)]
     assert heights == sorted(set(heights))
 
 
 def test_a_single_area_renders():
-    width, height = png_size(render("en", 1))
+    width, height = image_dimensions(render("en", 1))
     assert width >= 900 and 0 < height < width
 
 
@@ -88,9 +89,26 @@ def test_different_input_gives_different_bytes():
     assert render_profile(areas("ar"), TEXT["ar"]) != render("ar")  # rtl mirrors the chart
 
 
-def test_no_dates_or_software_in_png_metadata():
-    png = render("sv")
-    assert b"tEXt" not in png and b"tIME" not in png and b"matplotlib" not in png.lower()
+def test_no_dates_or_software_in_the_metadata():
+    image = Image.open(io.BytesIO(render("sv")))
+    assert image.format == "JPEG" and set(image.info) <= {"jfif", "jfif_version", "jfif_unit", "jfif_density"}
+
+
+@pytest.mark.parametrize("lang", ["sv", "ar"])
+def test_the_jpeg_keeps_the_colours_and_the_white_page(lang):
+    """JPEG is lossy: the bars must still be the chart's blue, the targets its orange, the page white."""
+    image = Image.open(io.BytesIO(render(lang))).convert("RGB")
+    width, height = image.size
+    colours = image.getcolors(width * height)
+
+    def near(colour: str, within: int = 6) -> int:
+        wanted = ImageColor.getrgb(colour)
+        return sum(n for n, rgb in colours if max(abs(a - b) for a, b in zip(rgb, wanted)) <= within)
+
+    assert near(OWN_COLOUR) > 10 * 60 * 40  # ten bars, each at least 60 px long and 40 px high
+    assert near(TARGET_COLOUR) > 10 * 10 * 60  # ten ticks of 10 × ~70 px, and the legend's
+    assert near("#ffffff", 1) > width * height / 2
+    assert all(image.getpixel(corner) == (255, 255, 255) for corner in ((0, 0), (width - 1, height - 1)))
 
 
 @pytest.mark.parametrize("lang", ["sv", "en", "ar"])

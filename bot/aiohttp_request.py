@@ -5,7 +5,13 @@ process's CPU under load (py-spy on bench/updates.py: httpx, httpcore and anyio 
 walking its connections for every request and release). aiohttp does the same work in a fraction: a bare bot of
 about two calls per update costs 1.5–3 ms of CPU per update on it, 4–11 ms on httpx (`bench/updates.py` with and
 without `--bare-backend aiohttp`). Everything above the transport is PTB's as before: the methods, the parameters,
-the answers and the errors they raise (`RetryAfter`, `Forbidden`, ...).
+the answers and the errors they raise (`RetryAfter`, `Forbidden`, ...). Parameters go as one JSON body, which the
+Bot API takes as it takes a form (a form's fields are each JSON encoded and then URL-quoted); files as multipart.
+
+`call` makes a call with plain JSON values and gives the answer's `result` as plain JSON, through the same request
+object, timeouts and errors. The replies of a turn go that way (`bot.transport.Delivery`): PTB's methods build an
+object for every parameter and every button and a `Message` from every answer, which nobody reads; that was ~15 %
+of a Kompis process's CPU (py-spy on bench/updates.py, `Message.de_json` alone 10.7 %).
 
 Timeouts keep PTB's meaning: `read` is aiohttp's `sock_read` (waiting for the answer once the request is sent),
 `connect` its `sock_connect`; waiting for a free pooled connection (`pool`) and connecting together are aiohttp's
@@ -22,7 +28,9 @@ names the URL (which holds the token) in some messages, and the cause would be p
 from __future__ import annotations
 
 import asyncio
+import json
 import re
+from typing import Any
 
 import aiohttp
 from telegram import Bot
@@ -37,6 +45,31 @@ TOKEN = re.compile(r"(?<=/bot)[^/\s]+|\d+:[\w-]{20,}")  # a Bot API URL's token,
 
 class ReadTimedOut(TimedOut):
     """The request went out and no answer came in time: the Bot API may have performed it."""
+
+
+class JsonCall(RequestData):
+    """A call's parameters as plain JSON values (None leaves a parameter out), for `call`."""
+
+    __slots__ = ("_values",)
+
+    def __init__(self, parameters: dict[str, Any]) -> None:
+        super().__init__()
+        self._values = {name: value for name, value in parameters.items() if value is not None}
+
+    @property
+    def parameters(self) -> dict[str, Any]:
+        return dict(self._values)
+
+    @property
+    def json_parameters(self) -> dict[str, str]:
+        return {name: value if isinstance(value, str) else json.dumps(value) for name, value in self._values.items()}
+
+
+async def call(request: BaseRequest, base_url: str, method: str, parameters: dict[str, Any]) -> Any:
+    """Call the Bot API `method` (e.g. "sendMessage") at `base_url` (a Bot's, with its token) with plain JSON values
+    through `request`, the Application's own (the same session, timeouts and errors as its PTB methods); the
+    answer's `result` as plain JSON."""
+    return await request.post(f"{base_url}/{method}", request_data=JsonCall(parameters))
 
 
 class AiohttpRequest(BaseRequest):
@@ -92,7 +125,8 @@ class AiohttpRequest(BaseRequest):
             total=None if None in bounds else sum(bounds), sock_read=read, sock_connect=connect,
             connect=None if connect is None or pool is None else connect + pool)
         try:
-            async with self._session.request(method, url, data=_body(request_data), timeout=timeout) as response:
+            data, headers = _body(request_data)
+            async with self._session.request(method, url, data=data, headers=headers, timeout=timeout) as response:
                 return response.status, await response.read()
         except aiohttp.ConnectionTimeoutError as exc:  # connecting, or waiting for a pooled connection: not sent
             raise TimedOut(_described(exc)) from None
@@ -102,9 +136,10 @@ class AiohttpRequest(BaseRequest):
             raise NetworkError(_described(exc)) from None
 
 
-def on_aiohttp(builder: ApplicationBuilder) -> ApplicationBuilder:
-    """An Application's Bot API calls on this backend: a pool for the calls, one connection for getUpdates."""
-    return builder.request(AiohttpRequest(256)).get_updates_request(AiohttpRequest(1))
+def on_aiohttp(builder: ApplicationBuilder, request: AiohttpRequest | None = None) -> ApplicationBuilder:
+    """An Application's Bot API calls on this backend: `request` (else a new one, a pool of 256) for the calls, one
+    connection for getUpdates. The Application starts and ends both."""
+    return builder.request(request or AiohttpRequest(256)).get_updates_request(AiohttpRequest(1))
 
 
 def bot(token: str, base_url: str) -> Bot:
@@ -112,19 +147,22 @@ def bot(token: str, base_url: str) -> Bot:
     return Bot(token, base_url=base_url, request=AiohttpRequest(256), get_updates_request=AiohttpRequest(1))
 
 
-def _body(request_data: RequestData | None) -> aiohttp.FormData | dict | None:
-    """Form fields as PTB encodes them; multipart with the files when there are any (as HTTPXRequest sends)."""
+JSON = {"Content-Type": "application/json"}
+
+
+def _body(request_data: RequestData | None) -> tuple[aiohttp.FormData | bytes | None, dict[str, str] | None]:
+    """The parameters as one JSON body; multipart with PTB's encoding of each field when there are files (as
+    HTTPXRequest sends them). With the headers to send."""
     if request_data is None:
-        return None
-    fields = request_data.json_parameters
+        return None, None
     if not request_data.contains_files:
-        return fields
+        return json.dumps(request_data.parameters, ensure_ascii=False, separators=(",", ":")).encode(), JSON
     form = aiohttp.FormData()
-    for name, value in fields.items():
+    for name, value in request_data.json_parameters.items():
         form.add_field(name, value)
     for name, (filename, content, mimetype) in request_data.multipart_data.items():
         form.add_field(name, content, filename=filename, content_type=mimetype)
-    return form
+    return form, None
 
 
 def _described(exc: BaseException) -> str:

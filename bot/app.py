@@ -17,7 +17,7 @@ from telegram import BotCommand, Update
 from telegram.ext import Application, ContextTypes, TypeHandler
 
 from bot import drawing, retention
-from bot.aiohttp_request import on_aiohttp
+from bot.aiohttp_request import AiohttpRequest, on_aiohttp
 from bot.config import Config
 from bot.i18n import I18n, N_
 from bot.nlu import NluClient
@@ -71,8 +71,9 @@ class Kompis:
 def build_application(config: Config, store: Store, *, token: str, base_url: str | None = None) -> Application:
     i18n = I18n(config.languages, config.default_language)
     runner = TurnRunner(store=store, config=config, i18n=i18n, router=build_router())
+    request = AiohttpRequest(256)  # the Bot API calls on aiohttp, not PTB's httpx (bot/aiohttp_request.py)
     application = (
-        on_aiohttp(Application.builder())  # the Bot API calls on aiohttp, not PTB's httpx (bot/aiohttp_request.py)
+        on_aiohttp(Application.builder(), request)
         .token(token)
         .base_url(base_url or config.telegram_base_url)
         .concurrent_updates(PerChatUpdateProcessor(64))
@@ -81,7 +82,8 @@ def build_application(config: Config, store: Store, *, token: str, base_url: str
         .build()
     )
     kompis = Kompis(config, store, i18n, runner, NluClient(config.nlu))
-    kompis.delivery = Delivery(bot=application.bot, runner=runner, max_retries=config.max_send_retries)
+    kompis.delivery = Delivery(bot=application.bot, request=request, runner=runner,
+                               max_retries=config.max_send_retries)
     application.bot_data["kompis"] = kompis
     application.add_handler(TypeHandler(Update, on_update))
     application.add_error_handler(on_error)

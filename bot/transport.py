@@ -15,11 +15,12 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from sqlalchemy.exc import OperationalError
-from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, InputFile
+from telegram import Bot, InlineKeyboardMarkup, InputFile
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError, TimedOut
+from telegram.request import BaseRequest
 
 from bot import drawing
-from bot.aiohttp_request import ReadTimedOut
+from bot.aiohttp_request import ReadTimedOut, call
 from bot.config import Config
 from bot.i18n import I18n
 from bot.store import audit, chats, outbox, people
@@ -162,10 +163,19 @@ class Delivery:
 
     A reply is sent at most once: a send whose answer timed out may have arrived (Telegram has no idempotent
     send), so it is not sent again; the turn's state is committed, so the person's next input goes on from it.
-    Edits and callback answers are repeated, as doing them twice changes nothing."""
+    Edits and callback answers are repeated, as doing them twice changes nothing.
 
-    def __init__(self, *, bot: Bot, runner: TurnRunner, max_retries: int):
-        self.bot, self.runner, self.max_retries = bot, runner, max_retries
+    Texts, edits and callback answers are sent with plain JSON through the Application's request object
+    (`bot.aiohttp_request.call`), not PTB's methods, which build objects for every parameter and a Message from every
+    answer that nobody here reads (~15 % of a bot's CPU); the errors are PTB's all the same. Photos and documents,
+    rare and multipart, go through PTB's methods."""
+
+    def __init__(self, *, bot: Bot, request: BaseRequest, runner: TurnRunner, max_retries: int):
+        self.bot, self.request, self.runner, self.max_retries = bot, request, runner, max_retries
+
+    def _api(self, method: str, **parameters):
+        """A coroutine making the Bot API call (None leaves a parameter out)."""
+        return call(self.request, self.bot.base_url, method, parameters)
 
     async def deliver(self, incoming: Incoming, outcome: Outcome) -> None:
         """Answer the press beside the replies, not before them: the person sees the edited message one Bot API
@@ -183,7 +193,8 @@ class Delivery:
         """Best effort: the answer only stops the button's spinner (and shows the toast). When it fails beyond the
         retries the replies went out all the same, so the person gets no apology for it."""
         try:
-            await self._call(lambda: self.bot.answer_callback_query(incoming.callback_query_id, text=outcome.toast))
+            await self._call(lambda: self._api("answerCallbackQuery", callback_query_id=incoming.callback_query_id,
+                                               text=outcome.toast))
         except BadRequest:  # the query is too old: the replies still matter
             pass
         except TelegramError as exc:
@@ -218,18 +229,19 @@ class Delivery:
             image = await asyncio.to_thread(reply.photo)
             await self._call(lambda: self.bot.send_photo(
                 chat_id, photo=InputFile(image, filename=f"kompis.{drawing.image_kind(image)}"), caption=text[:1024],
-                reply_markup=markup), repeatable=False)
+                reply_markup=InlineKeyboardMarkup.de_json(markup, self.bot) if markup else None), repeatable=False)
             return
         if reply.edit and incoming.message_id and reply.chat_id is None:
             try:
-                await self._call(lambda: self.bot.edit_message_text(
-                    text, chat_id=chat_id, message_id=incoming.message_id, reply_markup=markup))
+                await self._call(lambda: self._api("editMessageText", chat_id=chat_id, message_id=incoming.message_id,
+                                                   text=text, reply_markup=markup))
                 return
             except BadRequest as exc:
                 if "not modified" in exc.message:
                     return
                 log.info("could not edit message %s (%s); sending a new one", incoming.message_id, exc.message)
-        await self._call(lambda: self.bot.send_message(chat_id, text, reply_markup=markup), repeatable=False)
+        await self._call(lambda: self._api("sendMessage", chat_id=chat_id, text=text, reply_markup=markup),
+                         repeatable=False)
 
     async def _call(self, make_call, *, repeatable: bool = True):
         """Run one Bot API call, waiting out 429s and retrying brief network failures. A call that is not
@@ -272,9 +284,9 @@ def retry_after_seconds(exc: RetryAfter) -> float:
     return delay.total_seconds() if hasattr(delay, "total_seconds") else float(delay)
 
 
-def _keyboard(reply: Reply) -> InlineKeyboardMarkup | None:
+def _keyboard(reply: Reply) -> dict | None:
+    """The reply's buttons as the Bot API's InlineKeyboardMarkup, in JSON."""
     if not reply.buttons:
         return None
-    return InlineKeyboardMarkup(
-        [[InlineKeyboardButton(button.label, callback_data=button.data) for button in row] for row in reply.buttons]
-    )
+    return {"inline_keyboard": [[{"text": button.label, "callback_data": button.data} for button in row]
+                                for row in reply.buttons]}

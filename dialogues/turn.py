@@ -97,8 +97,9 @@ class Reply:
     edit: bool = False  # replace the message whose button was pressed, rather than adding one
     document: tuple[str, bytes] | None = None  # (filename, content)
     chat_id: int | None = None  # another person's chat (a manager asked to approve); None: this chat
-    photo: Callable[[], bytes] | None = None  # gives the image (JPEG or PNG), sent as a photo captioned with the text; its drawing
-    # began when the turn asked for it (bot.drawing.ahead), beside the turn, and never holds a transaction open
+    photo: Callable[[], bytes] | None = None  # gives the image (JPEG or PNG), sent as a photo captioned with the text;
+    # its drawing began when the turn asked for it (bot.drawing.ahead), beside the turn, and never holds a transaction
+    # open
 
 
 @dataclass

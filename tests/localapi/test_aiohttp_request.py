@@ -88,6 +88,34 @@ def test_bot_api_errors_become_ptbs_exceptions(server, token, client):
     assert isinstance(not_found, BadRequest) and "not found" in not_found.message
 
 
+def test_call_sends_plain_json_and_gives_the_result_as_plain_json(server, token, client):
+    """The path of a turn's replies (bot.transport.Delivery): no PTB objects either way, PTB's errors all the same."""
+    client.send_text(ANA, "/start")
+    client.fault(method="sendMessage", chat_id=1001, status=429, retry_after=2)
+    keyboard = {"inline_keyboard": [[{"text": "Välj ✓", "callback_data": "pick:1"}]]}
+
+    async def scenario(bot):
+        api = lambda method, **parameters: aiohttp_request.call(bot.request, bot.base_url, method, parameters)  # noqa: E731
+        with pytest.raises(RetryAfter) as too_many:
+            await api("sendMessage", chat_id=1001, text="first")
+        sent = await api("sendMessage", chat_id=1001, text="Hej <b>Ana</b> – ÅÄÖ 🎓 \u202e\"}", reply_markup=keyboard)
+        edited = await api("editMessageText", chat_id=1001, message_id=sent["message_id"], text="Ändrat",
+                           reply_markup=None)  # None: left out, so the buttons go
+        with pytest.raises(BadRequest) as not_modified:
+            await api("editMessageText", chat_id=1001, message_id=sent["message_id"], text="Ändrat")
+        with pytest.raises(BadRequest) as not_found:
+            await api("sendMessage", chat_id=424242, text="nobody")
+        return too_many.value, sent, edited, not_modified.value, not_found.value
+
+    too_many, sent, edited, not_modified, not_found = on_backend(server, token, scenario)
+    assert isinstance(too_many, RetryAfter) and too_many.retry_after == 2
+    assert type(sent) is dict and sent["text"] == "Hej <b>Ana</b> – ÅÄÖ 🎓 \u202e\"}"  # sent as it is, not read as HTML
+    assert sent["reply_markup"] == keyboard
+    assert edited["text"] == "Ändrat" and "reply_markup" not in edited
+    assert "not modified" in not_modified.message and "chat not found" in not_found.message.lower()
+    assert [m["text"] for m in client.messages(1001) if m["from"]["is_bot"]] == ["Ändrat"]
+
+
 def test_a_late_answer_is_a_timeout_that_may_have_been_performed(server, token, client):
     client.send_text(ANA, "/start")
     client.fault(method="sendMessage", chat_id=1001, status=None, delay=1.5)

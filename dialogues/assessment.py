@@ -268,7 +268,7 @@ def finish(turn: Turn, assessment: Assessment) -> None:
     audit.record(turn.session, action="assessment.completed", actor_person_id=turn.person.id)
     turn.state.clear()
     turn.say(turn._("Done, thank you! Here is your result."), edit=True)
-    results.show_results(turn)
+    results.show_results(turn, just_completed=True)
 
 
 def on_text(turn: Turn) -> None:

@@ -20,16 +20,18 @@ NAME = "results"
 BIGGEST = 3
 
 
-def show_results(turn: Turn) -> None:
+def show_results(turn: Turn, *, just_completed: bool = False) -> None:
+    """The result of the person's assessments; `just_completed`: one was completed in this turn."""
     _ = turn._
-    if not assessments.completed(turn.session, person_id=turn.person.id):
+    if not just_completed and not assessments.completed(turn.session, person_id=turn.person.id):
         turn.say(_("You have not done a self-assessment yet. It takes a few minutes."),
                  rows(Button.to(_("Check my skills"), "assess", "start"), Button.to(_("Main menu"), "menu", "show")))
         return
     target = target_for(turn.session, turn.person)
     areas = standing(turn.session, turn.person, target)
-    turn.send_photo(partial(_chart, turn.t, areas), _("Your level (blue) and the target for your role (orange), area by area."))
-    biggest = gaps(turn.session, turn.person)[:BIGGEST]
+    turn.send_photo(partial(_chart, turn.t, areas),
+                    _("Your level (blue) and the target for your role (orange), area by area."))
+    biggest = gaps(turn.session, turn.person, areas)[:BIGGEST]
     parts = [compared_with(turn, target)]
     if biggest:
         current = framework.current()

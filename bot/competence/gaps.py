@@ -95,11 +95,12 @@ def standing(session: Session, person: Person, target: Target | None = None) -> 
     return result
 
 
-def gaps(session: Session, person: Person) -> list[Gap]:
-    """The assessed areas below their target, biggest gap first (ties in the framework's order)."""
+def gaps(session: Session, person: Person, areas: list[Standing] | None = None) -> list[Gap]:
+    """The assessed areas below their target, biggest gap first (ties in the framework's order); from `areas`, the
+    person's `standing` when the caller has it already."""
     current = framework.current()
     found = [Gap(s.area, s.target, s.current, round(s.gap, 2), current.area(s.area).topics)
-             for s in standing(session, person) if s.gap > 0]
+             for s in (standing(session, person) if areas is None else areas) if s.gap > 0]
     order = {key: i for i, key in enumerate(current.area_keys)}
     return sorted(found, key=lambda gap: (-gap.size, order[gap.area]))
 

@@ -74,6 +74,19 @@ def test_gaps_against_the_company_profile_of_the_role(store):
         assess(session, bo, {"electrification": [1, 1, 1]})
         [gap] = gaps(session, bo)
         assert gap.area == "electrification" and gap.target == target.levels["electrification"]
+        # The result screen has the standing already (against this target) and hands it over: no second reading.
+        areas = standing(session, bo, target)
+        reads: list[str] = []
+
+        def note(conn, cursor, statement, *rest):
+            reads.append(statement)
+
+        event.listen(store.engine, "before_cursor_execute", note)
+        try:
+            assert gaps(session, bo, areas) == [gap]
+        finally:
+            event.remove(store.engine, "before_cursor_execute", note)
+        assert reads == []
 
 
 def test_gaps_of_many_people_are_the_gaps_of_each(store):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from sqlalchemy import bindparam
 from sqlmodel import Session, select
 
 from bot.store.models import Membership, Organisation, Role, Team
@@ -63,12 +64,12 @@ def add_membership(session: Session, *, person_id: int, organisation_id: int, te
     return membership
 
 
+_MEMBERSHIPS = (select(Membership, Organisation, Team)  # read in most turns: built once (see assessments.py)
+                .join(Organisation, Organisation.id == Membership.organisation_id)
+                .join(Team, Team.id == Membership.team_id, isouter=True)
+                .where(Membership.person_id == bindparam("person_id"))
+                .order_by(Membership.id))
+
+
 def memberships_of(session: Session, *, person_id: int) -> list[tuple[Membership, Organisation, Team | None]]:
-    rows = session.exec(
-        select(Membership, Organisation, Team)
-        .join(Organisation, Organisation.id == Membership.organisation_id)
-        .join(Team, Team.id == Membership.team_id, isouter=True)
-        .where(Membership.person_id == person_id)
-        .order_by(Membership.id)
-    )
-    return list(rows)
+    return list(session.exec(_MEMBERSHIPS, params={"person_id": person_id}))

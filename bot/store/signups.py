@@ -7,6 +7,7 @@ organisation; they see the course and, if the person chose to share it, the gap 
 
 from __future__ import annotations
 
+from sqlalchemy import bindparam
 from sqlmodel import Session, col, select
 
 from bot.store import organisations
@@ -52,12 +53,13 @@ def owned(session: Session, *, person_id: int, sign_up_id: int) -> SignUp | None
     return signed if signed is not None and signed.person_id == person_id else None
 
 
+_OF_PERSON = (select(SignUp, CourseEvent).join(CourseEvent, CourseEvent.id == SignUp.event_id)  # built once
+              .where(SignUp.person_id == bindparam("person_id"))
+              .order_by(col(SignUp.state) == "cancelled", col(CourseEvent.starts_on).asc().nulls_last(), SignUp.id))
+
+
 def of_person(session: Session, *, person_id: int) -> list[tuple[SignUp, CourseEvent]]:
-    return list(session.exec(
-        select(SignUp, CourseEvent).join(CourseEvent, CourseEvent.id == SignUp.event_id)
-        .where(SignUp.person_id == person_id)
-        .order_by(col(SignUp.state) == "cancelled", col(CourseEvent.starts_on).asc().nulls_last(), SignUp.id)
-    ))
+    return list(session.exec(_OF_PERSON, params={"person_id": person_id}))
 
 
 def approval_required(session: Session, *, person: Person) -> bool:

@@ -13,10 +13,11 @@ from bench.updates import main
 
 
 @pytest.mark.timeout(240)
-def test_every_update_is_answered_once_by_kompis_and_by_the_bare_bot(tmp_path):
+@pytest.mark.parametrize("pace", [None, 8.0], ids=["paced at half the bare rate", "paced as set"])
+def test_every_update_is_answered_once_by_kompis_and_by_the_bare_bot(tmp_path, pace):
     out = tmp_path / "updates.json"
     status = main(["--users", "4", "--updates", "30", "--rounds", "2", "--warmup", "0", "--engines", "sqlite",
-                   "--json", str(out)])
+                   "--json", str(out), *(["--pace", str(pace)] if pace else [])])
     figures = json.loads(out.read_text(encoding="utf-8"))
     [sqlite] = figures["results"]
     assert sqlite["setup"] == "SQLite"
@@ -39,4 +40,10 @@ def test_every_update_is_answered_once_by_kompis_and_by_the_bare_bot(tmp_path):
     assert kompis["presses"] > kompis["texts"] > 0  # both kinds went through the real dialogues
     assert sqlite["onboarding"]["Kompis"]["updates"] == 4 * 7
     assert sqlite["seeded"]["seeded"] == 4
+    judged = sqlite["goal"]
+    if pace is None:  # the goal: half the bare bot's saturation rate, and a verdict
+        assert judged["paced_rate"] == pytest.approx(phases[("saturation", "bare")]["per_second"] / 2)
+        assert judged["met"] in (True, False)
+    else:  # a pace set to compare runs: no verdict
+        assert judged["paced_rate"] == pace and judged["pace_set"] and judged["met"] is None
     assert status == 0

@@ -13,8 +13,14 @@ def build_router() -> Router:
     # e.g. by the NLU evaluation in the Rasa environment.
     from dialogues import (admin, analysis, assessment, broadcast, chatter, courses, fallback, followups, help, human,
                            language, menu, nudges, onboarding, privacy, reminders, results, signup, stats, team)
+    from dialogues.keywords import keywords
     from dialogues.router import Router
+    from dialogues.topics import topics
 
+    # Read now, at start-up: parsed at the first typed text instead (~0.25 s of YAML), they held up that person and,
+    # holding the interpreter, every other turn of the process.
+    keywords()
+    topics()
     return Router(
         [onboarding.dialogue, menu.dialogue, language.dialogue, privacy.dialogue, help.dialogue,
          reminders.dialogue, nudges.dialogue, human.dialogue, chatter.dialogue, assessment.dialogue, results.dialogue,

@@ -1006,6 +1006,14 @@ def cpu_bound(phase: dict, processes: int, cpus: int) -> float:
     return min(1000 * cpus / sum(cpu.values()), 1000 * processes / cpu["bot"])
 
 
+def positive(value: str) -> float:
+    """An argument that must be a number above 0."""
+    number = float(value)
+    if not number > 0:
+        raise argparse.ArgumentTypeError(f"{value} is not a number above 0")
+    return number
+
+
 def goal(result: dict, cpus: int, pace_set: bool = False) -> dict:
     phases = {(p["phase"], p["bot"]): p for p in result["phases"]}
     bare_sat, kompis_sat = phases[("saturation", "bare")], phases[("saturation", "Kompis")]
@@ -1130,7 +1138,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--bare-backend", choices=("httpx", "aiohttp"), default="httpx",
                         help="the bare bot's HTTP backend for Bot API calls: PTB's own (httpx, the default: a bare PTB "
                              "bot) or Kompis' (aiohttp, bot/aiohttp_request.py), to see what the backend alone is worth")
-    parser.add_argument("--pace", type=float, metavar="N",
+    parser.add_argument("--pace", type=positive, metavar="N",
                         help="paced phase at N updates/s, not half the bare bot's saturation rate (no verdict)")
     parser.add_argument("--json", type=Path, metavar="OUT", help="also write every figure as JSON here")
     args = parser.parse_args(argv)
@@ -1151,7 +1159,7 @@ def main(argv: list[str] | None = None) -> int:
             "updates": args.updates, "rounds": args.rounds, "warmup": args.warmup, "machine": m,
             "machine_line": machine_line(m),
             "load": m["load_average"], "ptb": ptb_version(), "nlu": args.nlu, "engines": engines,
-            "bare_backend": args.bare_backend}
+            "bare_backend": args.bare_backend, "pace": args.pace}
     skipped: list[str] = []
     rasa = server = None
     with tempfile.TemporaryDirectory(prefix="kompis-bench-updates-") as tmp_name:

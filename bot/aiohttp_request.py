@@ -4,8 +4,9 @@ PTB talks to the Bot API through a `BaseRequest`; its default, `HTTPXRequest`, s
 process's CPU under load (py-spy on bench/updates.py: httpx, httpcore and anyio per request, and httpcore's pool
 walking its connections for every request and release). aiohttp does the same work in a fraction: a bare bot of
 about two calls per update costs 1.5–3 ms of CPU per update on it, 4–11 ms on httpx (`bench/updates.py` with and
-without `--bare-backend aiohttp`). Everything above the transport is PTB's as before: the methods, the parameters,
-the answers and the errors they raise (`RetryAfter`, `Forbidden`, ...). Parameters go as one JSON body, which the
+without `--bare-backend aiohttp`). Everything above the transport is PTB's as before (except for `call`, below): the
+methods, the parameters, the answers and the errors they raise (`RetryAfter`, `Forbidden`, ...). Parameters go as one
+JSON body, which the
 Bot API takes as it takes a form (a form's fields are each JSON encoded and then URL-quoted); files as multipart.
 
 `call` makes a call with plain JSON values and gives the answer's `result` as plain JSON, through the same request
@@ -156,7 +157,9 @@ def _body(request_data: RequestData | None) -> tuple[aiohttp.FormData | bytes | 
     if request_data is None:
         return None, None
     if not request_data.contains_files:
-        return json.dumps(request_data.parameters, ensure_ascii=False, separators=(",", ":")).encode(), JSON
+        # ASCII with escapes, as PTB encodes each field: a lone surrogate (a broken emoji in a name) cannot fail
+        # to encode here, where PTB would report it as a network error and the call be tried again and again.
+        return json.dumps(request_data.parameters, separators=(",", ":")).encode(), JSON
     form = aiohttp.FormData()
     for name, value in request_data.json_parameters.items():
         form.add_field(name, value)

@@ -183,7 +183,7 @@ def ahead(draw: Callable[[], T]) -> Ahead[T]:
 
 
 def image_kind(image: bytes) -> str:
-    """The file extension of a drawn image: "jpg" (the competence chart) or "png" (the others, the poster)."""
+    """The file extension of a drawn image: "jpg" (the competence and team charts) or "png" (the progress chart)."""
     return "jpg" if image.startswith(b"\xff\xd8\xff") else "png"
 
 

@@ -82,11 +82,12 @@ class TerminalChat:
 
     async def _save_photo(self, message: dict) -> None:
         """A terminal cannot show a picture: save the largest size, to be opened beside the chat, named for what it
-        holds (the competence chart is a JPEG, the other charts and the poster PNGs)."""
+        holds (the competence and team charts are JPEGs, the progress chart a PNG)."""
         await self._save(message["photo"][-1]["file_id"], f"kompis-{message['message_id']}", "a picture",
                          extension=image_kind)
 
-    async def _save(self, file_id: str, name: str, what: str, *, extension=None) -> None:
+    async def _save(self, file_id: str, name: str, what: str, *,
+                    extension: Callable[[bytes], str] | None = None) -> None:
         if self.files_dir is None:
             self.write(f"Kompis sent {what}: {name}")
             return

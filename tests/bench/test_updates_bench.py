@@ -14,7 +14,7 @@ from bench.updates import main
 
 @pytest.mark.timeout(240)
 @pytest.mark.parametrize("pace", [None, 8.0], ids=["paced at half the bare rate", "paced as set"])
-def test_every_update_is_answered_once_by_kompis_and_by_the_bare_bot(tmp_path, pace):
+def test_every_update_is_answered_once_by_kompis_and_by_the_bare_bot(tmp_path, capsys, pace):
     out = tmp_path / "updates.json"
     status = main(["--users", "4", "--updates", "30", "--rounds", "2", "--warmup", "0", "--engines", "sqlite",
                    "--json", str(out), *(["--pace", str(pace)] if pace else [])])
@@ -41,9 +41,20 @@ def test_every_update_is_answered_once_by_kompis_and_by_the_bare_bot(tmp_path, p
     assert sqlite["onboarding"]["Kompis"]["updates"] == 4 * 7
     assert sqlite["seeded"]["seeded"] == 4
     judged = sqlite["goal"]
+    [verdict] = [line for line in capsys.readouterr().out.splitlines() if line.startswith("goal:")]
     if pace is None:  # the goal: half the bare bot's saturation rate, and a verdict
         assert judged["paced_rate"] == pytest.approx(phases[("saturation", "bare")]["per_second"] / 2)
-        assert judged["met"] in (True, False)
+        assert judged["met"] in (True, False) and "(half the bare bot's saturation rate;" in verdict
+        assert verdict.endswith("-> PASS" if judged["met"] else "-> FAIL")
     else:  # a pace set to compare runs: no verdict
         assert judged["paced_rate"] == pace and judged["pace_set"] and judged["met"] is None
+        assert figures["meta"]["pace"] == pace and "(set by --pace;" in verdict
+        assert verdict.endswith("-> not judged: the pace was set by --pace")
     assert status == 0
+
+
+@pytest.mark.parametrize("pace", ["0", "-5", "fast"])
+def test_a_pace_must_be_a_number_above_zero(pace, capsys):
+    with pytest.raises(SystemExit):
+        main(["--pace", pace])
+    assert "--pace" in capsys.readouterr().err

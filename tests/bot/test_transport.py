@@ -4,8 +4,11 @@ forged buttons, blocks, and a failing store — and never shows a traceback."""
 from __future__ import annotations
 
 from sqlmodel import select
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.store.models import AuditEvent, Person, ProcessedUpdate
+from bot.transport import _keyboard
+from dialogues.turn import Button, Reply
 
 
 def test_a_repeated_update_is_handled_once(kompis):
@@ -161,3 +164,18 @@ def test_old_update_claims_are_forgotten(kompis):
     runner = kompis.application.bot_data["kompis"].runner
     assert runner.forget_old_updates(timedelta(days=2)) == 0  # recent claims stay: a repeat is still possible
     assert runner.forget_old_updates(timedelta(seconds=-1)) >= 1
+
+
+def test_a_replys_buttons_are_the_bot_apis_inline_keyboard_in_json():
+    """Sent as they are with a text or an edit; a photo's go through PTB, which reads the same JSON."""
+    reply = Reply("Välj", [[Button("Ja ✓", "assess:a:3"), Button("Nej", "assess:a:1")],
+                           [Button("Meny", "menu:show")]])
+    keyboard = _keyboard(reply)
+    assert keyboard == {"inline_keyboard": [[{"text": "Ja ✓", "callback_data": "assess:a:3"},
+                                             {"text": "Nej", "callback_data": "assess:a:1"}],
+                                            [{"text": "Meny", "callback_data": "menu:show"}]]}
+    assert InlineKeyboardMarkup.de_json(keyboard, None) == InlineKeyboardMarkup(
+        [[InlineKeyboardButton("Ja ✓", callback_data="assess:a:3"),
+          InlineKeyboardButton("Nej", callback_data="assess:a:1")],
+         [InlineKeyboardButton("Meny", callback_data="menu:show")]])
+    assert _keyboard(Reply("Inga knappar")) is None

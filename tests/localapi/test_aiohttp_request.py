@@ -93,12 +93,15 @@ def test_call_sends_plain_json_and_gives_the_result_as_plain_json(server, token,
     client.send_text(ANA, "/start")
     client.fault(method="sendMessage", chat_id=1001, status=429, retry_after=2)
     keyboard = {"inline_keyboard": [[{"text": "Välj ✓", "callback_data": "pick:1"}]]}
+    text = "Hej <b>Ana</b> – ÅÄÖ 🎓 \u202e\"}"
 
     async def scenario(bot):
-        api = lambda method, **parameters: aiohttp_request.call(bot.request, bot.base_url, method, parameters)  # noqa: E731
+        def api(method, **parameters):
+            return aiohttp_request.call(bot.request, bot.base_url, method, parameters)
+
         with pytest.raises(RetryAfter) as too_many:
             await api("sendMessage", chat_id=1001, text="first")
-        sent = await api("sendMessage", chat_id=1001, text="Hej <b>Ana</b> – ÅÄÖ 🎓 \u202e\"}", reply_markup=keyboard)
+        sent = await api("sendMessage", chat_id=1001, text=text, reply_markup=keyboard)
         edited = await api("editMessageText", chat_id=1001, message_id=sent["message_id"], text="Ändrat",
                            reply_markup=None)  # None: left out, so the buttons go
         with pytest.raises(BadRequest) as not_modified:
@@ -109,7 +112,7 @@ def test_call_sends_plain_json_and_gives_the_result_as_plain_json(server, token,
 
     too_many, sent, edited, not_modified, not_found = on_backend(server, token, scenario)
     assert isinstance(too_many, RetryAfter) and too_many.retry_after == 2
-    assert type(sent) is dict and sent["text"] == "Hej <b>Ana</b> – ÅÄÖ 🎓 \u202e\"}"  # sent as it is, not read as HTML
+    assert type(sent) is dict and sent["text"] == text  # sent as it is, not read as HTML
     assert sent["reply_markup"] == keyboard
     assert edited["text"] == "Ändrat" and "reply_markup" not in edited
     assert "not modified" in not_modified.message and "chat not found" in not_found.message.lower()

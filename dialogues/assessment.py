@@ -169,7 +169,11 @@ def questions_of(assessment: Assessment) -> list[framework.Statement]:
     return framework.version(assessment.framework_version).questions(assessments.areas_of(assessment))
 
 
-def show_question(turn: Turn, assessment: Assessment, *, edit: bool = True) -> None:
+UNREAD = object()  # show_question reads the earlier answer itself
+
+
+def show_question(turn: Turn, assessment: Assessment, *, edit: bool = True, earlier: object = UNREAD) -> None:
+    """The current question, its earlier answer marked (`earlier`, when the caller has read it already)."""
     questions = questions_of(assessment)
     if assessment.position >= len(questions):
         finish(turn, assessment)
@@ -177,7 +181,8 @@ def show_question(turn: Turn, assessment: Assessment, *, edit: bool = True) -> N
     _ = turn._
     version = framework.version(assessment.framework_version)
     statement = questions[assessment.position]
-    earlier = assessments.answer(turn.session, assessment=assessment, statement=statement.key)
+    if earlier is UNREAD:
+        earlier = assessments.answer(turn.session, assessment=assessment, statement=statement.key)
     turn.state.go(NAME, "question", id=assessment.id)
     levels = "\n".join(_("{number} {name}: {description}", number=level.value, name=_(level.name),
                          description=_(level.description)) for level in version.levels)
@@ -239,9 +244,11 @@ def on_skip(turn: Turn) -> None:
 def _record(turn: Turn, *, with_level: bool) -> None:
     assessment, level = _pressed_question(turn, with_level=with_level)
     if assessment is not None:
-        statement = questions_of(assessment)[assessment.position]
-        assessments.record(turn.session, assessment=assessment, statement=statement.key, level=level)
-        show_question(turn, assessment)
+        questions = questions_of(assessment)
+        following = questions[assessment.position + 1].key if assessment.position + 1 < len(questions) else None
+        earlier = assessments.record(turn.session, assessment=assessment, statement=questions[assessment.position].key,
+                                     level=level, next_statement=following)
+        show_question(turn, assessment, earlier=earlier)
 
 
 def on_back(turn: Turn) -> None:

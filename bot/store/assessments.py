@@ -10,7 +10,7 @@ import json
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import bindparam
+from sqlalchemy import bindparam, column, text
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, col, select
 
@@ -28,6 +28,21 @@ _COMPLETED = (select(Assessment)
               .order_by(col(Assessment.completed_at).desc(), col(Assessment.id).desc()))
 _LEVEL = select(AssessmentAnswer.level).where(AssessmentAnswer.assessment_id == bindparam("assessment_id"),
                                               AssessmentAnswer.statement == bindparam("statement"))
+# PostgreSQL: an answer, the move to the next question and that question's earlier answer in one statement (the
+# answer a data-modifying CTE of the move; the subquery reads the snapshot before both, and the next question is
+# another row). The most common press thereby makes two round trips fewer.
+_TYPES = {**{c.name: c.type for c in AssessmentAnswer.__table__.c},
+          "position": Assessment.__table__.c.position.type, "updated_at": Assessment.__table__.c.updated_at.type,
+          "next_statement": AssessmentAnswer.__table__.c.statement.type}
+_RECORDED = text(
+    "WITH answered AS (INSERT INTO assessment_answer (assessment_id, statement, level, answered_at)"
+    " VALUES (:assessment_id, :statement, :level, :answered_at) ON CONFLICT (assessment_id, statement)"
+    " DO UPDATE SET level = excluded.level, answered_at = excluded.answered_at)"
+    " UPDATE assessment SET position = :position, updated_at = :updated_at WHERE assessment.id = :assessment_id"
+    " RETURNING (SELECT earlier.level FROM assessment_answer AS earlier"
+    " WHERE earlier.assessment_id = :assessment_id AND earlier.statement = :next_statement) AS earlier"
+).bindparams(*(bindparam(name, type_=type_) for name, type_ in _TYPES.items())).columns(
+    column("earlier", AssessmentAnswer.__table__.c.level.type))
 
 
 def start(session: Session, *, person_id: int, framework: Framework, areas: list[str],
@@ -64,18 +79,28 @@ def answer(session: Session, *, assessment: Assessment, statement: str) -> int |
     return session.exec(_LEVEL, params={"assessment_id": assessment.id, "statement": statement}).first()
 
 
-def record(session: Session, *, assessment: Assessment, statement: str, level: int | None) -> None:
-    """Keep the answer (None: skipped), a new one or a changed one in one statement, and move on to the next
-    question."""
+def record(session: Session, *, assessment: Assessment, statement: str, level: int | None,
+           next_statement: str | None = None) -> int | None:
+    """Keep the answer (None: skipped), a new one or a changed one, and move on to the next question; returns the
+    level given earlier to `next_statement`, the question shown next (None: none given, or none asked for). On
+    PostgreSQL one statement; on SQLite, which has no data-modifying CTE, three."""
     session.flush()  # a Core statement does not flush the session first: what is pending goes before it
     answered_at = utcnow()
     values = {"assessment_id": assessment.id, "statement": statement, "level": level, "answered_at": answered_at}
-    session.execute(upsert(session, AssessmentAnswer, tuple(values), update=("level", "answered_at")), values)
+    if session.get_bind().dialect.name == "postgresql":
+        earlier = session.execute(_RECORDED, {**values, "position": assessment.position + 1,
+                                              "updated_at": answered_at, "next_statement": next_statement}).scalar_one()
+        set_committed_value(assessment, "position", assessment.position + 1)  # the row has it already
+        set_committed_value(assessment, "updated_at", answered_at)
+    else:
+        session.execute(upsert(session, AssessmentAnswer, tuple(values), update=("level", "answered_at")), values)
+        move(session, assessment=assessment, position=assessment.position + 1)
+        earlier = answer(session, assessment=assessment, statement=next_statement) if next_statement else None
     loaded = session.identity_map.get(session.identity_key(AssessmentAnswer, (assessment.id, statement)))
     if loaded is not None:  # read earlier in this session: keep it in step with the row
         set_committed_value(loaded, "level", level)
         set_committed_value(loaded, "answered_at", answered_at)
-    move(session, assessment=assessment, position=assessment.position + 1)
+    return earlier
 
 
 def move(session: Session, *, assessment: Assessment, position: int) -> None:

@@ -225,7 +225,7 @@ def test_an_answer_is_kept_and_changed_in_one_statement_each(store):
         run = assessments.start(session, person_id=person.id, framework=current, areas=current.area_keys[:1],
                                 job_role=None)
         assessments.record(session, assessment=run, statement=first, level=2)
-        assert assessments.answer(session, assessment=run, statement=first) == 2  # now loaded in this session
+        assert assessments.answer(session, assessment=run, statement=first) == 2
         assessments.record(session, assessment=run, statement=first, level=4)
         assert assessments.answer(session, assessment=run, statement=first) == 4
         assert run.position == 2
@@ -237,6 +237,45 @@ def test_an_answer_is_kept_and_changed_in_one_statement_each(store):
     with store.session() as session:
         run = session.get(assessments.Assessment, run_id)
         assert assessments.answers(session, assessment=run) == {first: 4, second: 3} and run.position == 3
+
+
+def test_an_answer_moves_on_and_reads_the_next_questions_earlier_answer(store):
+    """The most common press: the answer kept, the run moved on and the next question's earlier answer read; on
+    PostgreSQL in one statement, on SQLite in three. The run in the session stays in step with its row."""
+    from sqlalchemy import event
+
+    from bot.competence import framework
+    from bot.store import assessments
+
+    current = framework.current()
+    keys = [question.key for question in current.questions(current.area_keys[:1])]
+    executed: list[str] = []
+
+    def note(conn, cursor, statement, *rest):
+        executed.append(statement)
+
+    with store.session() as session:
+        person = people.register(session, telegram_user_id=778, chat_id=778, language="sv")
+        run = assessments.start(session, person_id=person.id, framework=current, areas=current.area_keys[:1],
+                                job_role=None)
+        assert assessments.record(session, assessment=run, statement=keys[0], level=2, next_statement=keys[1]) is None
+        assessments.record(session, assessment=run, statement=keys[1], level=3, next_statement=keys[2])
+        assessments.move(session, assessment=run, position=0)  # the person went back to the first
+        session.flush()
+        moved_at = run.updated_at
+        event.listen(store.engine, "before_cursor_execute", note)
+        try:
+            earlier = assessments.record(session, assessment=run, statement=keys[0], level=4, next_statement=keys[1])
+        finally:
+            event.remove(store.engine, "before_cursor_execute", note)
+        assert earlier == 3 and run.position == 1 and run.updated_at >= moved_at
+        assert len(executed) == (1 if store.engine.dialect.name == "postgresql" else 3), executed
+        assert not session.dirty  # nothing left to write: the move is in the row already
+        assert assessments.record(session, assessment=run, statement=keys[1], level=None, next_statement=None) is None
+        run_id = run.id
+    with store.session() as session:
+        run = session.get(assessments.Assessment, run_id)
+        assert assessments.answers(session, assessment=run) == {keys[0]: 4, keys[1]: None} and run.position == 2
 
 
 def test_an_insert_compiled_once_names_every_column_it_fills(store):
